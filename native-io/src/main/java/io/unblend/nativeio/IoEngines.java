@@ -16,6 +16,12 @@ public final class IoEngines {
   private static final System.Logger LOG = System.getLogger(IoEngines.class.getName());
   private static final Path IO_URING_DISABLED = Path.of("/proc/sys/kernel/io_uring_disabled");
 
+  /** Sets up an io_uring engine; a seam so that tests can stand in for a refusing kernel. */
+  @FunctionalInterface
+  interface UringOpener {
+    IoEngine open(int queueDepth) throws NativeIoException;
+  }
+
   private IoEngines() {}
 
   public static IoEngine open(NativeIoConfiguration configuration) throws NativeIoException {
@@ -24,7 +30,7 @@ public final class IoEngines {
         switch (configuration.engine()) {
           case IO_URING -> UringIoEngine.open(depth);
           case PREAD -> new PositionalIoEngine(depth);
-          case AUTO -> openAuto(depth);
+          case AUTO -> openAuto(depth, UringIoEngine::open);
         };
     if (configuration.engine() != IoEngineKind.AUTO) {
       LOG.log(
@@ -38,9 +44,9 @@ public final class IoEngines {
     return engine;
   }
 
-  private static IoEngine openAuto(int depth) throws NativeIoException {
+  static IoEngine openAuto(int depth, UringOpener uring) {
     try {
-      IoEngine engine = UringIoEngine.open(depth);
+      IoEngine engine = uring.open(depth);
       LOG.log(Level.INFO, "native I/O engine: io_uring (queue depth {0})", depth);
       return engine;
     } catch (NativeIoException refused) {
