@@ -46,6 +46,11 @@ public final class IoFile implements AutoCloseable {
     return flags.contains(OpenFlag.DIRECT);
   }
 
+  /** O_DSYNC: every write is durable when it completes. */
+  public boolean isDsync() {
+    return flags.contains(OpenFlag.DSYNC);
+  }
+
   public boolean isWritable() {
     return flags.contains(OpenFlag.WRITE);
   }
