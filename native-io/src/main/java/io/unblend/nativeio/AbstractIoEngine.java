@@ -144,6 +144,9 @@ public abstract class AbstractIoEngine implements IoEngine {
       int bufferIndex,
       long userData)
       throws NativeIoException {
+    if (userData == RESERVED_USER_DATA) {
+      throw new IllegalArgumentException("user data " + userData + " is reserved for the engine");
+    }
     if (inFlight >= queueDepth) {
       return false;
     }

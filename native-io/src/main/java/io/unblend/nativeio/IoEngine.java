@@ -26,6 +26,9 @@ public interface IoEngine extends AutoCloseable {
   /** The largest read or write one operation may carry (a completion's result is an int). */
   int MAX_TRANSFER_BYTES = 1 << 30;
 
+  /** The one user data value callers may not use: the engine's own operations carry it. */
+  long RESERVED_USER_DATA = Long.MIN_VALUE;
+
   /** "io_uring", "pread/pwrite" or "simulated": what a log line should say is in use. */
   String name();
 
@@ -84,9 +87,17 @@ public interface IoEngine extends AutoCloseable {
   /**
    * Submits what is prepared, then delivers completions to {@code handler} until at least {@code
    * minimum} were delivered (fewer when fewer are in flight) and returns how many were delivered.
-   * With {@code minimum} 0 it delivers only what has already completed and never blocks.
+   * With {@code minimum} 0 it delivers only what has already completed and never blocks. A {@link
+   * #wakeup()} makes it return early.
    */
   int awaitCompletions(int minimum, CompletionHandler handler) throws NativeIoException;
+
+  /**
+   * Makes an {@link #awaitCompletions} that is blocked on another thread (or the next one to block)
+   * return, even with fewer completions than it asked for. The one method that any thread may call
+   * at any time: a producer calls it after queueing work for the engine's thread.
+   */
+  void wakeup();
 
   /** Waits for every operation in flight, then releases the engine's resources. */
   @Override

@@ -61,6 +61,10 @@ public abstract class SynchronousIoEngine extends AbstractIoEngine {
     return delivered;
   }
 
+  /** Nothing to do: this engine never blocks waiting for completions. */
+  @Override
+  public final void wakeup() {}
+
   @Override
   public void close() throws NativeIoException {
     awaitCompletions(inFlight(), (userData, result) -> {});

@@ -40,6 +40,7 @@ public final class Syscalls {
   public static final int MAP_POPULATE = 0x08000;
 
   public static final int AT_EMPTY_PATH = 0x1000;
+  public static final int EFD_CLOEXEC = 02000000;
 
   /** ioctl requests of linux/fs.h: _IOR(0x12, 114, size_t) and _IO(0x12, 104). */
   public static final long BLKGETSIZE64 = 0x80081272L;
@@ -81,6 +82,10 @@ public final class Syscalls {
   private static final MethodHandle STATX =
       downcall(
           "statx", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
+  private static final MethodHandle EVENTFD =
+      downcall("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+  private static final MethodHandle WRITE =
+      downcall("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
   private static final MethodHandle MMAP =
       downcall(
           "mmap",
@@ -161,6 +166,22 @@ public final class Syscalls {
       return (int) STATX.invokeExact(CAPTURED.get(), dirFd, path, flags, mask, statxBuffer);
     } catch (Throwable t) {
       throw linkageFailure("statx", t);
+    }
+  }
+
+  public static int eventfd(int initialValue, int flags) {
+    try {
+      return (int) EVENTFD.invokeExact(CAPTURED.get(), initialValue, flags);
+    } catch (Throwable t) {
+      throw linkageFailure("eventfd", t);
+    }
+  }
+
+  public static long write(int fd, MemorySegment buffer, long count) {
+    try {
+      return (long) WRITE.invokeExact(CAPTURED.get(), fd, buffer, count);
+    } catch (Throwable t) {
+      throw linkageFailure("write", t);
     }
   }
 

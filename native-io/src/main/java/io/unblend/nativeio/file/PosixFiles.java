@@ -52,7 +52,12 @@ public final class PosixFiles {
       }
     }
     try {
-      return new IoFile(path, fd, flags, blockSizeBytes(path, fd), PosixFiles::close);
+      return new IoFile(
+          path,
+          fd,
+          flags,
+          blockSizeBytes(path, fd, flags.contains(OpenFlag.DIRECT)),
+          PosixFiles::close);
     } catch (NativeIoException | RuntimeException e) {
       Syscalls.close(fd);
       throw e;
@@ -73,7 +78,7 @@ public final class PosixFiles {
     }
   }
 
-  private static int blockSizeBytes(Path path, int fd) throws NativeIoException {
+  private static int blockSizeBytes(Path path, int fd, boolean direct) throws NativeIoException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment statx = statx(arena, path, fd);
       if (StatxLayout.isBlockDevice(statx)) {
@@ -81,14 +86,14 @@ public final class PosixFiles {
         ioctl(path, fd, Syscalls.BLKSSZGET, sectorSize, "ioctl BLKSSZGET");
         return Math.max(MINIMUM_BLOCK_SIZE_BYTES, sectorSize.get(JAVA_INT, 0));
       }
-      if (!StatxLayout.isRegularFile(statx)) {
+      if (!StatxLayout.isRegularFile(statx) && direct) {
         throw new NativeIoException(
             Errno.EINVAL.number(),
             "open",
             path,
             NativeIoException.NONE,
             NativeIoException.NONE,
-            "not a regular file or block device");
+            "O_DIRECT needs a regular file or a block device");
       }
       int alignment = StatxLayout.directOffsetAlignment(statx);
       return alignment == 0

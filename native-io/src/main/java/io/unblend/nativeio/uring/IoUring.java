@@ -167,22 +167,19 @@ final class IoUring implements AutoCloseable {
 
   /**
    * Delivers every completion already in the ring, advancing the head after each so that a handler
-   * that throws loses nothing; returns how many were delivered.
+   * that throws loses nothing.
    */
-  int drain(CompletionHandler handler) {
+  void drain(CompletionHandler handler) {
     int head = (int) INT.getAcquire(cqRing, cqHeadOffset);
     int tail = (int) INT.getAcquire(cqRing, cqTailOffset);
-    int delivered = 0;
     while (head != tail) {
       long base = cqesOffset + (long) (head & cqMask) * CqeLayout.SIZE_BYTES;
       long userData = CqeLayout.userData(cqRing, base);
       int result = CqeLayout.result(cqRing, base);
       head++;
       INT.setRelease(cqRing, cqHeadOffset, head);
-      delivered++;
       handler.onCompletion(userData, result);
     }
-    return delivered;
   }
 
   /** io_uring_register(IORING_REGISTER_BUFFERS), replacing earlier registrations. */

@@ -20,13 +20,18 @@ public final class UringIoEngine extends AbstractIoEngine {
   public static final int MAX_QUEUE_DEPTH = 32768;
 
   private final IoUring ring;
+  private final Wakeup wakeup;
   private final CompletionHandler countingHandler = this::deliver;
   private CompletionHandler target;
-  private int unsubmitted;
+  private boolean wakeupArmed;
+  private boolean woken;
+  private int delivered;
 
-  private UringIoEngine(int queueDepth, IoUring ring) {
+  private UringIoEngine(int queueDepth, IoUring ring, Wakeup wakeup) {
     super(queueDepth);
     this.ring = ring;
+    this.wakeup = wakeup;
+    this.wakeupArmed = wakeup.arm(ring);
   }
 
   /**
@@ -38,9 +43,15 @@ public final class UringIoEngine extends AbstractIoEngine {
       throw new IllegalArgumentException(
           "io_uring queue depth must be between 1 and " + MAX_QUEUE_DEPTH + ": " + queueDepth);
     }
-    // The completion ring has twice the submission entries, so with at most queueDepth
-    // operations in flight it can never overflow.
-    return new UringIoEngine(queueDepth, IoUring.setup(queueDepth));
+    // One entry more than the queue depth for the wakeup read. The completion ring has twice the
+    // submission entries, so with at most that many operations in flight it never overflows.
+    IoUring ring = IoUring.setup(queueDepth + 1);
+    try {
+      return new UringIoEngine(queueDepth, ring, new Wakeup());
+    } catch (NativeIoException | RuntimeException e) {
+      ring.close();
+      throw e;
+    }
   }
 
   @Override
@@ -150,7 +161,6 @@ public final class UringIoEngine extends AbstractIoEngine {
       case NOP ->
           SqeLayout.write(sqes, base, SqeLayout.IORING_OP_NOP, -1, 0, 0, 0, 0, userData, (short) 0);
     }
-    unsubmitted++;
     return true;
   }
 
@@ -167,13 +177,15 @@ public final class UringIoEngine extends AbstractIoEngine {
   @Override
   public int awaitCompletions(int minimum, CompletionHandler handler) throws NativeIoException {
     target = handler;
+    woken = false;
     try {
+      delivered = 0;
       submit();
-      int delivered = ring.drain(countingHandler);
-      while (delivered < minimum && inFlight() > 0) {
+      ring.drain(countingHandler);
+      while (delivered < minimum && inFlight() > 0 && !woken) {
         // Operations prepared by the handler are submitted in the same call that waits.
         submitAndWait(Math.min(minimum - delivered, inFlight()));
-        delivered += ring.drain(countingHandler);
+        ring.drain(countingHandler);
       }
       return delivered;
     } finally {
@@ -182,27 +194,54 @@ public final class UringIoEngine extends AbstractIoEngine {
   }
 
   private int submitAndWait(int minComplete) throws NativeIoException {
-    if (unsubmitted == 0 && minComplete == 0) {
+    int pending = ring.publish();
+    if (pending == 0 && minComplete == 0) {
       return 0;
     }
-    int pending = ring.publish();
-    int consumed = ring.enter(pending, minComplete);
-    unsubmitted -= Math.min(consumed, unsubmitted);
-    return consumed;
+    return ring.enter(pending, minComplete);
+  }
+
+  @Override
+  public void wakeup() {
+    wakeup.signal();
   }
 
   private void deliver(long userData, int result) {
+    if (userData == Wakeup.USER_DATA) {
+      woken = true;
+      wakeupArmed = wakeup.arm(ring);
+      return;
+    }
     completedOne();
+    delivered++;
     target.onCompletion(userData, result);
+  }
+
+  private void drainWakeupOnly(long userData, int result) {
+    if (userData == Wakeup.USER_DATA) {
+      woken = true;
+    }
   }
 
   @Override
   public void close() throws NativeIoException {
     try {
       // The kernel may still write into buffers of operations in flight: wait for them all.
-      awaitCompletions(inFlight(), (userData, result) -> {});
+      do {
+        awaitCompletions(inFlight(), (userData, result) -> {});
+      } while (inFlight() > 0);
+      // The pending eventfd read holds the wakeup's buffer: complete it before freeing that.
+      if (wakeupArmed) {
+        woken = false;
+        wakeup.signal();
+        while (!woken) {
+          submitAndWait(1);
+          ring.drain(this::drainWakeupOnly);
+        }
+      }
     } finally {
       ring.close();
+      wakeup.close();
     }
   }
 }
