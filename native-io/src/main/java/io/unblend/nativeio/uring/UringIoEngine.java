@@ -180,10 +180,13 @@ public final class UringIoEngine extends AbstractIoEngine {
     woken = false;
     try {
       delivered = 0;
-      submit();
+      // Completions already in the ring cost no syscall; then one io_uring_enter both submits
+      // what is prepared and waits for the rest.
       ring.drain(countingHandler);
+      if (delivered >= minimum || woken) {
+        submitAndWait(0);
+      }
       while (delivered < minimum && inFlight() > 0 && !woken) {
-        // Operations prepared by the handler are submitted in the same call that waits.
         submitAndWait(Math.min(minimum - delivered, inFlight()));
         ring.drain(countingHandler);
       }
