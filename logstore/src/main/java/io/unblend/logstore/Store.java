@@ -1,0 +1,336 @@
+package io.unblend.logstore;
+
+import io.unblend.logstore.checkpoint.CheckpointFormat;
+import io.unblend.logstore.checkpoint.CheckpointImage;
+import io.unblend.logstore.checkpoint.Checkpointer;
+import io.unblend.logstore.checkpoint.Recovery;
+import io.unblend.logstore.checkpoint.RecoveryReport;
+import io.unblend.logstore.core.Request;
+import io.unblend.logstore.core.StorageLoop;
+import io.unblend.logstore.core.StoreState;
+import io.unblend.logstore.core.VolumeState;
+import io.unblend.logstore.core.VolumeSummary;
+import io.unblend.logstore.layout.Bytes;
+import io.unblend.logstore.layout.StoreLayout;
+import io.unblend.logstore.layout.StoreLock;
+import io.unblend.logstore.log.SegmentTable;
+import io.unblend.nativeio.BlockingIo;
+import io.unblend.nativeio.Errno;
+import io.unblend.nativeio.IoEngine;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * A store: many thin volumes in one shared log on a data directory or block device. Opening it
+ * recovers from the newest checkpoint and the log after it; closing it finishes every request and
+ * writes a checkpoint, so the next open replays nothing.
+ */
+public final class Store implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(Store.class.getName());
+  private static final int NAME_BYTES_MAX = 255;
+
+  private final StoreConfiguration config;
+  private final StoreLock lock;
+  private final IoEngine engine;
+  private final StoreLayout layout;
+  private final Checkpointer checkpointer;
+  private final StorageLoop loop;
+  private final RecoveryReport recoveryReport;
+  private final Map<String, Volume> volumes = new ConcurrentHashMap<>();
+  private boolean closed;
+
+  private Store(
+      StoreConfiguration config,
+      StoreLock lock,
+      IoEngine engine,
+      StoreLayout layout,
+      Checkpointer checkpointer,
+      StorageLoop loop,
+      RecoveryReport recoveryReport,
+      List<VolumeState> volumeStates) {
+    this.config = config;
+    this.lock = lock;
+    this.engine = engine;
+    this.layout = layout;
+    this.checkpointer = checkpointer;
+    this.loop = loop;
+    this.recoveryReport = recoveryReport;
+    for (VolumeState volume : volumeStates) {
+      volumes.put(
+          volume.name(),
+          new Volume(
+              loop, volume.id(), volume.name(), volume.sizeBytes(), config.requestBytesMax()));
+    }
+  }
+
+  /** Opens (and, where allowed, creates) the store the configuration names. */
+  public static Store open(StoreConfiguration config) throws IOException {
+    StoreLock lock = config.locking() ? lock(config.location()) : null;
+    IoEngine engine = null;
+    StoreLayout layout = null;
+    Checkpointer checkpointer = null;
+    try {
+      engine = config.engines().open(config.queueDepth());
+      layout = StoreLayout.open(config, engine);
+      BlockingIo io = new BlockingIo(engine);
+      if (layout.formatted()) {
+        format(layout, io);
+      }
+      Recovery.Result recovered = new Recovery(layout, io).run();
+      RecoveryReport report = recovered.report();
+      LOG.log(Level.INFO, "store {0}: {1}", config.location().path(), report.summary());
+
+      checkpointer = new Checkpointer(layout, config.engines().open(8));
+      // The first checkpoint of this open makes the new epoch durable before any batch carries
+      // it, and saves the replayed tail so that it is never replayed again.
+      int slot = 1 - recovered.checkpointSlot();
+      StoreState state = recovered.state();
+      CheckpointImage opening =
+          new CheckpointImage(
+              layout.superblock().storeId(),
+              recovered.checkpointSequence() + 1,
+              recovered.nextEpoch(),
+              recovered.nextBatchSequence(),
+              recovered.headSegment(),
+              recovered.headOffsetBytes(),
+              state.nextVolumeId(),
+              state.segments().copy(),
+              snapshots(state));
+      checkpointer.write(slot, opening);
+      long[] slotNext = recovered.slotNextBatchSequences().clone();
+      slotNext[slot] = opening.nextBatchSequence();
+
+      StorageLoop loop =
+          new StorageLoop(
+              config,
+              layout,
+              engine,
+              state,
+              checkpointer,
+              new StorageLoop.Start(
+                  recovered.nextBatchSequence(),
+                  recovered.headSegment(),
+                  recovered.headOffsetBytes(),
+                  recovered.nextEpoch(),
+                  opening.checkpointSequence(),
+                  1 - slot,
+                  slotNext));
+      Store store =
+          new Store(
+              config,
+              lock,
+              engine,
+              layout,
+              checkpointer,
+              loop,
+              report,
+              new ArrayList<>(state.volumes()));
+      loop.start();
+      return store;
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(checkpointer);
+      closeQuietly(layout);
+      closeQuietly(engine);
+      closeQuietly(lock);
+      throw e;
+    }
+  }
+
+  private static StoreLock lock(StoreLocation location) throws IOException {
+    return switch (location) {
+      case StoreLocation.Directory directory -> {
+        Files.createDirectories(directory.path());
+        yield StoreLock.directory(directory.path());
+      }
+      case StoreLocation.Device device -> StoreLock.device(device.path());
+    };
+  }
+
+  /** Writes a new store's first checkpoint, then its superblock. */
+  private static void format(StoreLayout layout, BlockingIo io) throws IOException {
+    SegmentTable segments =
+        new SegmentTable(layout.superblock().segmentBytes(), layout.superblock().segmentCount());
+    if (layout.isDevice()) {
+      for (int s = 0; s < segments.segmentCount(); s++) {
+        segments.markPrewritten(s);
+      }
+    }
+    CheckpointImage empty =
+        new CheckpointImage(layout.superblock().storeId(), 1, 0, 1, -1, 0, 1, segments, List.of());
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment staging = arena.allocate(1 << 20, Bytes.BLOCK_BYTES);
+      CheckpointFormat.write(io, layout.checkpointSlot(0), empty, staging);
+    }
+    layout.commitFormat(io);
+  }
+
+  private static List<VolumeState> snapshots(StoreState state) {
+    List<VolumeState> list = new ArrayList<>();
+    for (VolumeState volume : state.volumes()) {
+      list.add(volume.snapshot());
+    }
+    return list;
+  }
+
+  /** What recovery did when this store was opened. */
+  public RecoveryReport recoveryReport() {
+    return recoveryReport;
+  }
+
+  public StoreConfiguration configuration() {
+    return config;
+  }
+
+  /** The name of the I/O engine in use ("io_uring", "pread/pwrite", "simulated"). */
+  public String engineName() {
+    return engine.name();
+  }
+
+  /** The log's capacity in bytes. */
+  public long logBytes() {
+    return layout.superblock().logBytes();
+  }
+
+  /** The volume of that name, or null. */
+  public Volume volume(String name) {
+    return volumes.get(name);
+  }
+
+  /** Every volume, as the storage thread sees them now. */
+  public List<VolumeSummary> listVolumes() throws StoreException {
+    CompletableFuture<List<VolumeSummary>> done = new CompletableFuture<>();
+    loop.submit(new Request.ListVolumes(done));
+    return await(done);
+  }
+
+  /** Creates a thin volume; it is durable when this returns. */
+  public Volume createVolume(String name, long sizeBytes) throws StoreException {
+    byte[] encoded = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    if (encoded.length == 0 || encoded.length > NAME_BYTES_MAX || name.contains("@")) {
+      throw new StoreException(
+          Errno.EINVAL,
+          "volume name '"
+              + name
+              + "' must be 1 to "
+              + NAME_BYTES_MAX
+              + " bytes of UTF-8 without '@' (reserved for snapshots)");
+    }
+    checkSize(sizeBytes);
+    Request.CreateVolume create = new Request.CreateVolume(name, sizeBytes);
+    loop.submit(create);
+    await(create.done());
+    Volume volume = new Volume(loop, create.volumeId(), name, sizeBytes, config.requestBytesMax());
+    volumes.put(name, volume);
+    return volume;
+  }
+
+  /** Grows a volume; it is durable when this returns. */
+  public void resizeVolume(String name, long sizeBytes) throws StoreException {
+    Volume volume = require(name);
+    checkSize(sizeBytes);
+    Request.ResizeVolume resize = new Request.ResizeVolume(volume.id(), sizeBytes);
+    loop.submit(resize);
+    await(resize.done());
+    volume.sizeChanged(sizeBytes);
+  }
+
+  /** Deletes a volume and frees its data; durable when this returns. */
+  public void deleteVolume(String name) throws StoreException {
+    Volume volume = require(name);
+    Request.DeleteVolume delete = new Request.DeleteVolume(volume.id());
+    loop.submit(delete);
+    await(delete.done());
+    volumes.remove(name);
+  }
+
+  /** Completes when every write completed before it is durable. */
+  public CompletableFuture<Void> flush() {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    loop.submit(new Request.Flush(done));
+    return done;
+  }
+
+  private Volume require(String name) throws StoreException {
+    Volume volume = volumes.get(name);
+    if (volume == null) {
+      throw new StoreException(Errno.ENOENT, "no volume named '" + name + "'");
+    }
+    return volume;
+  }
+
+  private static void checkSize(long sizeBytes) throws StoreException {
+    if (sizeBytes <= 0 || sizeBytes % Bytes.SECTOR_BYTES != 0 || sizeBytes > (1L << 60)) {
+      throw new StoreException(
+          Errno.EINVAL,
+          "volume size " + sizeBytes + " must be a positive multiple of 512 bytes, at most 1 EiB");
+    }
+  }
+
+  private static <T> T await(CompletableFuture<T> future) throws StoreException {
+    try {
+      return future.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreException(Errno.EINTR, "interrupted while waiting for the store", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof StoreException store) {
+        throw store;
+      }
+      throw new StoreException(Errno.EIO, e.getCause().getMessage(), e.getCause());
+    }
+  }
+
+  /** Finishes every request, writes a checkpoint, and releases the store. */
+  @Override
+  public synchronized void close() throws IOException {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    loop.submit(new Request.Shutdown(done));
+    try {
+      await(done);
+      loop.thread().join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      loop.release();
+      closeQuietly(checkpointer);
+      closeQuietly(layout);
+      closeQuietly(engine);
+      closeQuietly(lock);
+    }
+  }
+
+  /**
+   * Stops without finishing anything: no flush, no checkpoint, as if the process died. For crash
+   * tests on the simulated disk, which then cuts the power.
+   */
+  public synchronized void abandon() {
+    closed = true;
+    loop.abandon();
+    closeQuietly(checkpointer);
+    closeQuietly(lock);
+  }
+
+  private static void closeQuietly(AutoCloseable closeable) {
+    if (closeable == null) {
+      return;
+    }
+    try {
+      closeable.close();
+    } catch (Exception e) {
+      LOG.log(Level.WARNING, "closing {0} failed: {1}", closeable, e.getMessage());
+    }
+  }
+}

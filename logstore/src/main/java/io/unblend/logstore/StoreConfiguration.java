@@ -1,0 +1,261 @@
+package io.unblend.logstore;
+
+import io.unblend.logstore.layout.Bytes;
+import io.unblend.logstore.log.BatchHeader;
+import io.unblend.nativeio.IoEngine;
+import io.unblend.nativeio.IoEngines;
+import io.unblend.nativeio.NativeIoConfiguration;
+import io.unblend.nativeio.NativeIoException;
+
+/**
+ * Every setting of a store, each with a limit, validated at once: a bad value fails with a message
+ * that names the setting and what it accepts.
+ *
+ * @param location the data directory or block device
+ * @param createIfMissing format a new store when the location holds none (a device is formatted
+ *     only when this is set and it has no superblock)
+ * @param logBytes the log capacity of a new store (a device: its whole size when 0)
+ * @param segmentBytes the size of one log segment, a multiple of 4 KiB (default 64 MiB)
+ * @param checkpointSlotBytes the size of each checkpoint slot on a device (default 1/32 of it)
+ * @param queueDepth I/O operations in flight on the storage thread's engine
+ * @param batchBytesMax data bytes in one batch (default 1 MiB); a larger write gets a batch of its
+ *     own
+ * @param batchEntriesMax entries in one batch (at most {@link BatchHeader#MAX_ENTRIES})
+ * @param batchesInFlightMax batches written concurrently; writes that arrive meanwhile form the
+ *     next batch, so no write waits longer than this many batch writes before its own starts
+ * @param inFlightBytesMax write bytes accepted but not completed; callers block beyond it
+ * @param requestBytesMax the largest single read or write (32 MiB, the NBD maximum we advertise)
+ * @param readBufferBytes the size of one staging buffer for O_DIRECT reads
+ * @param readBuffers how many read staging buffers (reads queue when all are busy)
+ * @param checkpointIntervalBytes log bytes written between background checkpoints
+ * @param mapExtentsMax extents over all volume maps (about 48 heap bytes each); writes that would
+ *     need more fail with ENOSPC
+ * @param locking take the store's lock (and create the directory); off only for simulated disks
+ * @param engines how the store opens I/O engines (one for the storage thread, one for the
+ *     checkpointer)
+ */
+public record StoreConfiguration(
+    StoreLocation location,
+    boolean createIfMissing,
+    long logBytes,
+    int segmentBytes,
+    long checkpointSlotBytes,
+    int queueDepth,
+    int batchBytesMax,
+    int batchEntriesMax,
+    int batchesInFlightMax,
+    long inFlightBytesMax,
+    int requestBytesMax,
+    int readBufferBytes,
+    int readBuffers,
+    long checkpointIntervalBytes,
+    long mapExtentsMax,
+    boolean locking,
+    EngineFactory engines) {
+
+  /** Opens an I/O engine; the simulated disk's tests give their own. */
+  @FunctionalInterface
+  public interface EngineFactory {
+    IoEngine open(int queueDepth) throws NativeIoException;
+  }
+
+  public StoreConfiguration {
+    require(location != null, "location", location, "a data directory or a device");
+    require(
+        logBytes >= 0 && logBytes % Bytes.BLOCK_BYTES == 0,
+        "logBytes",
+        logBytes,
+        "a multiple of 4096 (0 on a device: all of it)");
+    require(
+        segmentBytes >= 64 * 1024 && segmentBytes % Bytes.BLOCK_BYTES == 0,
+        "segmentBytes",
+        segmentBytes,
+        "a multiple of 4096, at least 64 KiB");
+    require(
+        checkpointSlotBytes >= 0 && checkpointSlotBytes % Bytes.BLOCK_BYTES == 0,
+        "checkpointSlotBytes",
+        checkpointSlotBytes,
+        "a multiple of 4096 (0: 1/32 of the device)");
+    require(queueDepth >= 8 && queueDepth <= 4096, "queueDepth", queueDepth, "8 to 4096");
+    require(
+        batchBytesMax >= Bytes.BLOCK_BYTES
+            && batchBytesMax % Bytes.BLOCK_BYTES == 0
+            && batchBytesMax <= segmentBytes / 2,
+        "batchBytesMax",
+        batchBytesMax,
+        "a multiple of 4096, at most half a segment");
+    require(
+        batchEntriesMax >= 1 && batchEntriesMax <= BatchHeader.MAX_ENTRIES,
+        "batchEntriesMax",
+        batchEntriesMax,
+        "1 to " + BatchHeader.MAX_ENTRIES);
+    require(
+        batchesInFlightMax >= 1 && batchesInFlightMax <= 8,
+        "batchesInFlightMax",
+        batchesInFlightMax,
+        "1 to 8");
+    require(
+        requestBytesMax >= Bytes.BLOCK_BYTES
+            && requestBytesMax % Bytes.BLOCK_BYTES == 0
+            && requestBytesMax <= segmentBytes - BatchHeader.MAX_BLOCKS * Bytes.BLOCK_BYTES,
+        "requestBytesMax",
+        requestBytesMax,
+        "a multiple of 4096 that fits in a segment with a batch header");
+    require(
+        inFlightBytesMax >= requestBytesMax,
+        "inFlightBytesMax",
+        inFlightBytesMax,
+        "at least requestBytesMax (" + requestBytesMax + ")");
+    require(
+        readBufferBytes >= Bytes.BLOCK_BYTES * 2 && readBufferBytes % Bytes.BLOCK_BYTES == 0,
+        "readBufferBytes",
+        readBufferBytes,
+        "a multiple of 4096, at least 8192");
+    require(readBuffers >= 1 && readBuffers <= 4096, "readBuffers", readBuffers, "1 to 4096");
+    require(
+        checkpointIntervalBytes >= segmentBytes,
+        "checkpointIntervalBytes",
+        checkpointIntervalBytes,
+        "at least one segment (" + segmentBytes + ")");
+    require(mapExtentsMax >= 1024, "mapExtentsMax", mapExtentsMax, "at least 1024");
+    require(engines != null, "engines", engines, "an engine factory");
+  }
+
+  /** The defaults for a data directory or device: 1 GiB log, 64 MiB segments. */
+  public static Builder at(StoreLocation location) {
+    return new Builder(location);
+  }
+
+  private static void require(boolean valid, String setting, Object value, String accepted) {
+    if (!valid) {
+      throw new IllegalArgumentException(
+          "store setting " + setting + "=" + value + " is not valid; use " + accepted);
+    }
+  }
+
+  /** Builds a configuration from the defaults, one setting at a time. */
+  public static final class Builder {
+    private final StoreLocation location;
+    private boolean createIfMissing = true;
+    private long logBytes = 1L << 30;
+    private int segmentBytes = 64 << 20;
+    private long checkpointSlotBytes = 0;
+    private int queueDepth = 128;
+    private int batchBytesMax = 1 << 20;
+    private int batchEntriesMax = 1024;
+    private int batchesInFlightMax = 2;
+    private long inFlightBytesMax = 128L << 20;
+    private int requestBytesMax = 32 << 20;
+    private int readBufferBytes = 256 << 10;
+    private int readBuffers = 64;
+    private long checkpointIntervalBytes = 256L << 20;
+    private long mapExtentsMax = 20_000_000;
+    private boolean locking = true;
+    private EngineFactory engines =
+        depth ->
+            IoEngines.open(
+                new NativeIoConfiguration(
+                    NativeIoConfiguration.from(System.getProperties()).engine(), depth));
+
+    private Builder(StoreLocation location) {
+      this.location = location;
+    }
+
+    public Builder createIfMissing(boolean value) {
+      createIfMissing = value;
+      return this;
+    }
+
+    public Builder logBytes(long value) {
+      logBytes = value;
+      return this;
+    }
+
+    public Builder segmentBytes(int value) {
+      segmentBytes = value;
+      return this;
+    }
+
+    public Builder checkpointSlotBytes(long value) {
+      checkpointSlotBytes = value;
+      return this;
+    }
+
+    public Builder queueDepth(int value) {
+      queueDepth = value;
+      return this;
+    }
+
+    public Builder batchBytesMax(int value) {
+      batchBytesMax = value;
+      return this;
+    }
+
+    public Builder batchEntriesMax(int value) {
+      batchEntriesMax = value;
+      return this;
+    }
+
+    public Builder batchesInFlightMax(int value) {
+      batchesInFlightMax = value;
+      return this;
+    }
+
+    public Builder inFlightBytesMax(long value) {
+      inFlightBytesMax = value;
+      return this;
+    }
+
+    public Builder requestBytesMax(int value) {
+      requestBytesMax = value;
+      return this;
+    }
+
+    public Builder readBuffers(int count, int bytes) {
+      readBuffers = count;
+      readBufferBytes = bytes;
+      return this;
+    }
+
+    public Builder checkpointIntervalBytes(long value) {
+      checkpointIntervalBytes = value;
+      return this;
+    }
+
+    public Builder mapExtentsMax(long value) {
+      mapExtentsMax = value;
+      return this;
+    }
+
+    public Builder locking(boolean value) {
+      locking = value;
+      return this;
+    }
+
+    public Builder engines(EngineFactory value) {
+      engines = value;
+      return this;
+    }
+
+    public StoreConfiguration build() {
+      return new StoreConfiguration(
+          location,
+          createIfMissing,
+          logBytes,
+          segmentBytes,
+          checkpointSlotBytes,
+          queueDepth,
+          batchBytesMax,
+          batchEntriesMax,
+          batchesInFlightMax,
+          inFlightBytesMax,
+          requestBytesMax,
+          readBufferBytes,
+          readBuffers,
+          checkpointIntervalBytes,
+          mapExtentsMax,
+          locking,
+          engines);
+    }
+  }
+}

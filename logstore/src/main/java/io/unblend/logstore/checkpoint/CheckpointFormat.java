@@ -1,0 +1,250 @@
+package io.unblend.logstore.checkpoint;
+
+import static io.unblend.logstore.layout.Bytes.U16;
+import static io.unblend.logstore.layout.Bytes.U32;
+import static io.unblend.logstore.layout.Bytes.U64;
+
+import io.unblend.logstore.core.VolumeState;
+import io.unblend.logstore.layout.Bytes;
+import io.unblend.logstore.layout.CorruptStoreException;
+import io.unblend.logstore.layout.Region;
+import io.unblend.logstore.log.SegmentTable;
+import io.unblend.logstore.map.ExtentMap;
+import io.unblend.nativeio.BlockingIo;
+import io.unblend.nativeio.NativeIoException;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A checkpoint in its slot: a 4 KiB header block, then the body. The header is written last, after
+ * the body, and both carry CRC32Cs, so a checkpoint torn anywhere is found invalid and recovery
+ * takes the other slot.
+ *
+ * <pre>
+ * header block
+ *    0 u32 magic "UBCP" (0x50434255)
+ *    4 u16 version (1)
+ *    6 u16 reserved, 0
+ *    8 u64 checkpoint sequence
+ *   16 u64 epoch
+ *   24 u64 next batch sequence
+ *   32 s32 head segment (-1: the next batch starts a new segment)
+ *   36 u32 next volume id
+ *   40 u64 head offset in the head segment, bytes
+ *   48 u32 segment count
+ *   52 u32 volume count
+ *   56 u64 body bytes (a multiple of 4096)
+ *   64 u32 body CRC32C
+ *   68 u32 reserved
+ *   72 u64 store id (the superblock's)
+ * 4092 u32 header CRC32C of bytes 0..4091
+ * body, from byte 4096
+ *   per segment: u64 live sectors, u64 last batch sequence, u64 flags (bit 0: pre-written)
+ *   per volume:  u32 id, u16 name bytes, u16 reserved, u64 size bytes, u64 extent count,
+ *                name (UTF-8), then per extent: u64 start sector, u64 sector count,
+ *                s64 address (log sector, or -1 for allocated zeros)
+ *   zero padding to a whole block
+ * </pre>
+ */
+public final class CheckpointFormat {
+  public static final int MAGIC = 0x50434255;
+  public static final short VERSION = 1;
+  public static final int HEADER_BYTES = Bytes.BLOCK_BYTES;
+
+  private static final int MAGIC_OFFSET = 0;
+  private static final int VERSION_OFFSET = 4;
+  private static final int SEQUENCE_OFFSET = 8;
+  private static final int EPOCH_OFFSET = 16;
+  private static final int NEXT_BATCH_OFFSET = 24;
+  private static final int HEAD_SEGMENT_OFFSET = 32;
+  private static final int NEXT_VOLUME_OFFSET = 36;
+  private static final int HEAD_OFFSET_OFFSET = 40;
+  private static final int SEGMENT_COUNT_OFFSET = 48;
+  private static final int VOLUME_COUNT_OFFSET = 52;
+  private static final int BODY_BYTES_OFFSET = 56;
+  private static final int BODY_CRC_OFFSET = 64;
+  private static final int STORE_ID_OFFSET = 72;
+  private static final int HEADER_CRC_OFFSET = HEADER_BYTES - Integer.BYTES;
+
+  private static final long PREWRITTEN = 1;
+
+  private CheckpointFormat() {}
+
+  /**
+   * Writes {@code image} into {@code slot}: body first, then the header, then a datasync.
+   *
+   * @param staging an aligned buffer of at least 64 KiB for streaming
+   */
+  public static void write(BlockingIo io, Region slot, CheckpointImage image, MemorySegment staging)
+      throws NativeIoException {
+    SlotOutput out = new SlotOutput(io, slot, staging, HEADER_BYTES);
+    SegmentTable segments = image.segments();
+    for (int s = 0; s < segments.segmentCount(); s++) {
+      out.putLong(segments.liveSectors(s));
+      out.putLong(segments.lastSequence(s));
+      out.putLong(segments.isPrewritten(s) ? PREWRITTEN : 0);
+    }
+    ExtentWriter extents = new ExtentWriter(out);
+    for (VolumeState volume : image.volumes()) {
+      byte[] name = volume.name().getBytes(StandardCharsets.UTF_8);
+      out.putInt(volume.id());
+      out.putInt(name.length);
+      out.putLong(volume.sizeBytes());
+      out.putLong(volume.map().extentCount());
+      out.putBytes(name);
+      volume.map().forEachExtent(extents);
+      extents.rethrow();
+    }
+    long[] bodyBytesAndCrc = out.finish();
+
+    MemorySegment header = staging.asSlice(0, HEADER_BYTES);
+    header.fill((byte) 0);
+    header.set(U32, MAGIC_OFFSET, MAGIC);
+    header.set(U16, VERSION_OFFSET, VERSION);
+    header.set(U64, SEQUENCE_OFFSET, image.checkpointSequence());
+    header.set(U64, EPOCH_OFFSET, image.epoch());
+    header.set(U64, NEXT_BATCH_OFFSET, image.nextBatchSequence());
+    header.set(U32, HEAD_SEGMENT_OFFSET, image.headSegment());
+    header.set(U32, NEXT_VOLUME_OFFSET, image.nextVolumeId());
+    header.set(U64, HEAD_OFFSET_OFFSET, image.headOffsetBytes());
+    header.set(U32, SEGMENT_COUNT_OFFSET, segments.segmentCount());
+    header.set(U32, VOLUME_COUNT_OFFSET, image.volumes().size());
+    header.set(U64, BODY_BYTES_OFFSET, bodyBytesAndCrc[0]);
+    header.set(U32, BODY_CRC_OFFSET, (int) bodyBytesAndCrc[1]);
+    header.set(U64, STORE_ID_OFFSET, image.storeId());
+    header.set(U32, HEADER_CRC_OFFSET, Bytes.crc32c(header, 0, HEADER_CRC_OFFSET));
+    io.datasync(slot.file());
+    io.write(slot.file(), slot.offsetBytes(), header);
+    io.datasync(slot.file());
+  }
+
+  /** The checkpoint sequence in a slot's header block, or -1 when the header is not valid. */
+  public static long readSequence(BlockingIo io, Region slot, MemorySegment staging)
+      throws NativeIoException {
+    MemorySegment header = staging.asSlice(0, HEADER_BYTES);
+    if (io.read(slot.file(), slot.offsetBytes(), header) != HEADER_BYTES
+        || headerProblem(header) != null) {
+      return -1;
+    }
+    return header.get(U64, SEQUENCE_OFFSET);
+  }
+
+  /**
+   * Reads a whole checkpoint, checking every checksum and the maps' consistency.
+   *
+   * @throws CorruptStoreException with the reason when the slot holds no valid checkpoint
+   */
+  public static CheckpointImage read(
+      BlockingIo io, Region slot, MemorySegment staging, long storeId, int segmentBytes)
+      throws NativeIoException, CorruptStoreException {
+    MemorySegment header = staging.asSlice(0, HEADER_BYTES);
+    String where = "checkpoint in " + slot.file().path() + " at offset " + slot.offsetBytes();
+    if (io.read(slot.file(), slot.offsetBytes(), header) != HEADER_BYTES) {
+      throw new CorruptStoreException(where + ": empty");
+    }
+    String problem = headerProblem(header);
+    if (problem != null) {
+      throw new CorruptStoreException(where + ": " + problem);
+    }
+    if (header.get(U64, STORE_ID_OFFSET) != storeId) {
+      throw new CorruptStoreException(where + ": belongs to another store");
+    }
+    long sequence = header.get(U64, SEQUENCE_OFFSET);
+    long epoch = header.get(U64, EPOCH_OFFSET);
+    long nextBatch = header.get(U64, NEXT_BATCH_OFFSET);
+    int headSegment = header.get(U32, HEAD_SEGMENT_OFFSET);
+    int nextVolumeId = header.get(U32, NEXT_VOLUME_OFFSET);
+    long headOffset = header.get(U64, HEAD_OFFSET_OFFSET);
+    int segmentCount = header.get(U32, SEGMENT_COUNT_OFFSET);
+    int volumeCount = header.get(U32, VOLUME_COUNT_OFFSET);
+    long bodyBytes = header.get(U64, BODY_BYTES_OFFSET);
+    int bodyCrc = header.get(U32, BODY_CRC_OFFSET);
+
+    SlotInput in = new SlotInput(io, slot, staging, HEADER_BYTES, bodyBytes);
+    SegmentTable segments = new SegmentTable(segmentBytes, segmentCount);
+    for (int s = 0; s < segmentCount; s++) {
+      long live = in.getLong();
+      long last = in.getLong();
+      long flags = in.getLong();
+      segments.restore(s, live, last, (flags & PREWRITTEN) != 0);
+    }
+    List<VolumeState> volumes = new ArrayList<>(volumeCount);
+    for (int v = 0; v < volumeCount; v++) {
+      int id = in.getInt();
+      int nameBytes = in.getInt();
+      long sizeBytes = in.getLong();
+      long extentCount = in.getLong();
+      if (nameBytes < 0 || nameBytes > 4096 || extentCount < 0) {
+        throw new CorruptStoreException(where + ": volume " + id + " record is malformed");
+      }
+      String name = new String(in.getBytes(nameBytes), StandardCharsets.UTF_8);
+      ExtentMap.Builder map = ExtentMap.builder();
+      try {
+        for (long e = 0; e < extentCount; e++) {
+          map.add(in.getLong(), in.getLong(), in.getLong());
+        }
+        volumes.add(new VolumeState(id, name, sizeBytes, map.build()));
+      } catch (IllegalArgumentException | IllegalStateException e) {
+        throw new CorruptStoreException(where + ": map of volume " + name + ": " + e.getMessage());
+      }
+    }
+    if (in.finishCrc() != bodyCrc) {
+      throw new CorruptStoreException(where + ": body checksum mismatch");
+    }
+    return new CheckpointImage(
+        storeId,
+        sequence,
+        epoch,
+        nextBatch,
+        headSegment,
+        headOffset,
+        nextVolumeId,
+        segments,
+        volumes);
+  }
+
+  private static String headerProblem(MemorySegment header) {
+    if (header.get(U32, MAGIC_OFFSET) != MAGIC) {
+      return "no checkpoint magic";
+    }
+    if (header.get(U16, VERSION_OFFSET) != VERSION) {
+      return "checkpoint version " + header.get(U16, VERSION_OFFSET) + " is not " + VERSION;
+    }
+    if (header.get(U32, HEADER_CRC_OFFSET) != Bytes.crc32c(header, 0, HEADER_CRC_OFFSET)) {
+      return "header checksum mismatch";
+    }
+    return null;
+  }
+
+  /** Streams a map's extents; the visitor cannot throw checked exceptions, so it keeps one. */
+  private static final class ExtentWriter implements io.unblend.logstore.map.ExtentVisitor {
+    private final SlotOutput out;
+    private NativeIoException failure;
+
+    ExtentWriter(SlotOutput out) {
+      this.out = out;
+    }
+
+    @Override
+    public void visit(long startSector, long sectorCount, long address) {
+      if (failure != null) {
+        return;
+      }
+      try {
+        out.putLong(startSector);
+        out.putLong(sectorCount);
+        out.putLong(address);
+      } catch (NativeIoException e) {
+        failure = e;
+      }
+    }
+
+    void rethrow() throws NativeIoException {
+      if (failure != null) {
+        throw failure;
+      }
+    }
+  }
+}

@@ -1,0 +1,28 @@
+package io.unblend.logstore.checkpoint;
+
+import io.unblend.logstore.core.VolumeState;
+import io.unblend.logstore.log.SegmentTable;
+import java.util.List;
+
+/**
+ * The store as of one batch: what a checkpoint holds, and where recovery continues after it.
+ *
+ * @param checkpointSequence increases with every checkpoint written; the newer of two valid slots
+ *     wins
+ * @param epoch the store's open count; batches written after this checkpoint carry it or more
+ * @param nextBatchSequence the sequence of the first batch not included
+ * @param headSegment the segment where that batch starts, or -1 when it starts in a new segment
+ * @param headOffsetBytes its offset in {@code headSegment}
+ * @param volumes frozen volume states (their maps are snapshots)
+ * @param segments a copy of the segment table
+ */
+public record CheckpointImage(
+    long storeId,
+    long checkpointSequence,
+    long epoch,
+    long nextBatchSequence,
+    int headSegment,
+    long headOffsetBytes,
+    int nextVolumeId,
+    SegmentTable segments,
+    List<VolumeState> volumes) {}

@@ -1,0 +1,73 @@
+package io.unblend.logstore.checkpoint;
+
+import io.unblend.logstore.layout.Bytes;
+import io.unblend.logstore.layout.StoreLayout;
+import io.unblend.nativeio.BlockingIo;
+import io.unblend.nativeio.IoEngine;
+import io.unblend.nativeio.NativeIoException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
+
+/**
+ * Writes checkpoints on a thread of its own with an engine of its own, so serialising large maps
+ * never stalls the storage thread; it works from frozen snapshots, which need no locking.
+ */
+public final class Checkpointer implements AutoCloseable {
+  private static final int STAGING_BYTES = 4 << 20;
+
+  private final StoreLayout layout;
+  private final IoEngine engine;
+  private final BlockingIo io;
+  private final Arena arena = Arena.ofShared();
+  private final MemorySegment staging = arena.allocate(STAGING_BYTES, Bytes.BLOCK_BYTES);
+  private final ExecutorService thread =
+      Executors.newSingleThreadExecutor(
+          runnable -> {
+            Thread t = new Thread(runnable, "unblend-checkpointer");
+            t.setDaemon(true);
+            return t;
+          });
+
+  public Checkpointer(StoreLayout layout, IoEngine engine) {
+    this.layout = layout;
+    this.engine = engine;
+    this.io = new BlockingIo(engine);
+  }
+
+  /** Writes {@code image} into {@code slot} in the background; {@code done} gets the outcome. */
+  public void writeInBackground(int slot, CheckpointImage image, Consumer<Throwable> done) {
+    thread.execute(
+        () -> {
+          Throwable failure = null;
+          try {
+            write(slot, image);
+          } catch (NativeIoException | RuntimeException e) {
+            failure = e;
+          }
+          done.accept(failure);
+        });
+  }
+
+  /** Writes a checkpoint on the calling thread; only while no background write runs. */
+  public synchronized void write(int slot, CheckpointImage image) throws NativeIoException {
+    CheckpointFormat.write(io, layout.checkpointSlot(slot), image, staging);
+  }
+
+  @Override
+  public void close() throws NativeIoException {
+    thread.shutdown();
+    try {
+      thread.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try {
+      engine.close();
+    } finally {
+      arena.close();
+    }
+  }
+}

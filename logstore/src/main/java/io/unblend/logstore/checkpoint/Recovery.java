@@ -1,0 +1,282 @@
+package io.unblend.logstore.checkpoint;
+
+import io.unblend.logstore.core.BatchApplier;
+import io.unblend.logstore.core.StoreState;
+import io.unblend.logstore.core.VolumeState;
+import io.unblend.logstore.layout.Bytes;
+import io.unblend.logstore.layout.CorruptStoreException;
+import io.unblend.logstore.layout.StoreLayout;
+import io.unblend.logstore.log.BatchHeader;
+import io.unblend.nativeio.BlockingIo;
+import io.unblend.nativeio.NativeIoException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Rebuilds the store's state at open: the newest valid checkpoint, then every batch after it in
+ * sequence, stopping at the first that is missing, torn, corrupt, out of sequence or from an older
+ * epoch. What it discards is only ever data that no flush acknowledged: a batch is complete on disk
+ * before any flush that covers it is answered.
+ */
+public final class Recovery {
+  private final StoreLayout layout;
+  private final BlockingIo io;
+  private final Arena arena = Arena.ofConfined();
+  private final int segmentBytes;
+
+  /** Stop reasons that start with this mean a bad batch, not the end of the log. */
+  public static final String CORRUPT = "corrupt ";
+
+  private MemorySegment buffer;
+  private Map<Long, Integer> segmentStartsBySequence;
+  private long maxEpochSeen;
+  private long maxStartEpoch;
+
+  /** The state to continue from and where the next batch goes. */
+  public record Result(
+      StoreState state,
+      long nextBatchSequence,
+      int headSegment,
+      long headOffsetBytes,
+      long nextEpoch,
+      int checkpointSlot,
+      long checkpointSequence,
+      long[] slotNextBatchSequences,
+      RecoveryReport report) {}
+
+  public Recovery(StoreLayout layout, BlockingIo io) {
+    this.layout = layout;
+    this.io = io;
+    this.segmentBytes = layout.superblock().segmentBytes();
+    this.buffer = arena.allocate(1 << 20, Bytes.BLOCK_BYTES);
+  }
+
+  public Result run() throws NativeIoException, CorruptStoreException {
+    long started = System.nanoTime();
+    try {
+      List<String> problems = new ArrayList<>();
+      CheckpointImage[] images = new CheckpointImage[2];
+      for (int slot = 0; slot < 2; slot++) {
+        try {
+          images[slot] =
+              CheckpointFormat.read(
+                  io,
+                  layout.checkpointSlot(slot),
+                  buffer,
+                  layout.superblock().storeId(),
+                  segmentBytes);
+        } catch (CorruptStoreException e) {
+          problems.add("checkpoint slot " + slot + " not used: " + e.getMessage());
+        }
+      }
+      int chosen = newest(images);
+      if (chosen < 0) {
+        throw new CorruptStoreException(
+            "no valid checkpoint in either slot: " + String.join("; ", problems));
+      }
+      long[] slotNext = new long[2];
+      for (int slot = 0; slot < 2; slot++) {
+        slotNext[slot] = images[slot] == null ? Long.MAX_VALUE : images[slot].nextBatchSequence();
+      }
+      CheckpointImage image = images[chosen];
+      maxEpochSeen =
+          Math.max(image.epoch(), images[1 - chosen] == null ? 0 : images[1 - chosen].epoch());
+
+      StoreState state = new StoreState(image.segments(), image.nextVolumeId());
+      for (VolumeState volume : image.volumes()) {
+        state.restore(volume);
+      }
+      Replay replay = new Replay(state, image);
+      String stopReason = replay.run();
+      long nextEpoch = Math.max(maxEpochSeen, segmentStartEpochs()) + 1;
+      RecoveryReport report =
+          new RecoveryReport(
+              chosen,
+              image.checkpointSequence(),
+              replay.batches,
+              replay.bytes,
+              stopReason,
+              List.copyOf(problems),
+              System.nanoTime() - started);
+      return new Result(
+          state,
+          replay.sequence,
+          replay.segment,
+          replay.offsetBytes,
+          nextEpoch,
+          chosen,
+          image.checkpointSequence(),
+          slotNext,
+          report);
+    } finally {
+      arena.close();
+    }
+  }
+
+  private static int newest(CheckpointImage[] images) {
+    if (images[0] == null) {
+      return images[1] == null ? -1 : 1;
+    }
+    if (images[1] == null) {
+      return 0;
+    }
+    return images[0].checkpointSequence() >= images[1].checkpointSequence() ? 0 : 1;
+  }
+
+  /** Replays batches from a checkpoint's position. */
+  private final class Replay {
+    private final StoreState state;
+    private long sequence;
+    private int segment;
+    private long offsetBytes;
+    private long lastEpoch;
+    private long batches;
+    private long bytes;
+
+    Replay(StoreState state, CheckpointImage image) {
+      this.state = state;
+      this.sequence = image.nextBatchSequence();
+      this.segment = image.headSegment();
+      this.offsetBytes = image.headOffsetBytes();
+      this.lastEpoch = image.epoch();
+    }
+
+    /** Replays until the log ends or a batch is bad; returns why it stopped. */
+    String run() throws NativeIoException {
+      while (true) {
+        String problem = segment < 0 ? "end of segment" : tryApplyHere();
+        if (problem == null) {
+          continue;
+        }
+        // Not here: the writer may have gone on in a fresh segment.
+        Integer next = segmentStartingWith(sequence);
+        if (next == null || (next == segment && offsetBytes == 0)) {
+          return stopReason(problem);
+        }
+        segment = next;
+        offsetBytes = 0;
+        String there = tryApplyHere();
+        if (there != null) {
+          return stopReason(there);
+        }
+      }
+    }
+
+    private String stopReason(String problem) {
+      String where = segment < 0 ? "" : " (segment " + segment + ", offset " + offsetBytes + ")";
+      return problem.startsWith(CORRUPT)
+          ? problem + where + "; it and anything after it were discarded"
+          : "end of log: no batch with sequence " + sequence + where;
+    }
+
+    /** Applies the batch at the current position if it is the next one; else says why not. */
+    private String tryApplyHere() throws NativeIoException {
+      if (offsetBytes + Bytes.BLOCK_BYTES > segmentBytes) {
+        return "end of segment";
+      }
+      MemorySegment first = buffer.asSlice(0, Bytes.BLOCK_BYTES);
+      if (io.read(layout.log().file(), layout.byteOffsetOf(segment, offsetBytes), first)
+          < Bytes.BLOCK_BYTES) {
+        return "log ends";
+      }
+      String problem = BatchHeader.checkFirstBlock(first);
+      if (problem != null) {
+        return problem;
+      }
+      if (BatchHeader.sequence(first) != sequence) {
+        return "found sequence " + BatchHeader.sequence(first) + ", expected " + sequence;
+      }
+      long total = BatchHeader.totalBytes(first);
+      if (total > segmentBytes - offsetBytes) {
+        return CORRUPT + "batch " + sequence + " of " + total + " bytes overruns its segment";
+      }
+      ensureBuffer(total);
+      MemorySegment batch = buffer.asSlice(0, total);
+      if (total > Bytes.BLOCK_BYTES) {
+        MemorySegment rest = batch.asSlice(Bytes.BLOCK_BYTES, total - Bytes.BLOCK_BYTES);
+        if (io.read(
+                layout.log().file(),
+                layout.byteOffsetOf(segment, offsetBytes) + Bytes.BLOCK_BYTES,
+                rest)
+            < rest.byteSize()) {
+          return CORRUPT + "batch " + sequence + " is cut off by the end of the log";
+        }
+      }
+      long headerBytes = (long) BatchHeader.blocks(batch) * Bytes.BLOCK_BYTES;
+      MemorySegment header = batch.asSlice(0, headerBytes);
+      MemorySegment data = batch.asSlice(headerBytes);
+      problem = BatchHeader.checkWhole(header);
+      if (problem == null) {
+        problem = BatchHeader.checkData(header, data);
+      }
+      if (problem != null) {
+        return CORRUPT + "batch " + sequence + ": " + problem;
+      }
+      long epoch = BatchHeader.epoch(header);
+      if (epoch < lastEpoch) {
+        return CORRUPT
+            + "batch "
+            + sequence
+            + " has epoch "
+            + epoch
+            + ", older than "
+            + lastEpoch
+            + " (left from before an earlier recovery)";
+      }
+      long dataAddress =
+          ((long) segment * segmentBytes + offsetBytes + headerBytes) / Bytes.SECTOR_BYTES;
+      BatchApplier applier = new BatchApplier(state);
+      problem = applier.check(header, data);
+      if (problem != null) {
+        return CORRUPT + "batch " + sequence + ": " + problem;
+      }
+      applier.apply(header, data, dataAddress);
+      state.segments().recordBatch(segment, sequence);
+      maxEpochSeen = Math.max(maxEpochSeen, epoch);
+      lastEpoch = epoch;
+      sequence++;
+      offsetBytes += total;
+      batches++;
+      bytes += total;
+      return null;
+    }
+  }
+
+  private void ensureBuffer(long bytes) {
+    if (buffer.byteSize() < bytes) {
+      buffer = arena.allocate(Bytes.roundUpToBlock(bytes), Bytes.BLOCK_BYTES);
+    }
+  }
+
+  /** The segment whose first batch has {@code sequence}, from one read of every segment start. */
+  private Integer segmentStartingWith(long sequence) throws NativeIoException {
+    if (segmentStartsBySequence == null) {
+      indexSegmentStarts();
+    }
+    return segmentStartsBySequence.get(sequence);
+  }
+
+  private long segmentStartEpochs() throws NativeIoException {
+    if (segmentStartsBySequence == null) {
+      indexSegmentStarts();
+    }
+    return maxStartEpoch;
+  }
+
+  private void indexSegmentStarts() throws NativeIoException {
+    segmentStartsBySequence = new HashMap<>();
+    MemorySegment first = buffer.asSlice(0, Bytes.BLOCK_BYTES);
+    for (int s = 0; s < layout.superblock().segmentCount(); s++) {
+      if (io.read(layout.log().file(), layout.byteOffsetOf(s, 0), first) < Bytes.BLOCK_BYTES
+          || BatchHeader.checkFirstBlock(first) != null) {
+        continue;
+      }
+      segmentStartsBySequence.put(BatchHeader.sequence(first), s);
+      maxStartEpoch = Math.max(maxStartEpoch, BatchHeader.epoch(first));
+    }
+  }
+}

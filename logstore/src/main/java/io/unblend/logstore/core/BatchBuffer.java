@@ -1,0 +1,134 @@
+package io.unblend.logstore.core;
+
+import io.unblend.logstore.layout.Bytes;
+import io.unblend.logstore.log.BatchHeader;
+import io.unblend.logstore.log.EntryType;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One batch being filled and then written: its header blocks and its data area in aligned native
+ * buffers, the requests with parts in it, and, once sealed, where it lies in the log. A fixed set
+ * of these cycles between open, in flight and free, so the write path allocates no buffers. Writes
+ * are packed at 512-byte granularity; only the whole batch is padded to a block.
+ */
+final class BatchBuffer {
+  final int slot;
+  final MemorySegment header;
+  final MemorySegment data;
+  private final int entriesMax;
+  private final long dataSectorsMax;
+  final List<Request.Logged> members = new ArrayList<>();
+
+  /** Volume sizes as this batch's entries leave them (-1: deleted), for checking later adds. */
+  final Map<Integer, Long> sizesAfter = new HashMap<>();
+
+  int entries;
+  int dataSectors;
+  boolean onlyFreesSpace = true;
+
+  // Set when sealed.
+  long sequence;
+  int segment;
+  long offsetBytes;
+  long dataAddress;
+  int writesInFlight;
+  boolean written;
+
+  BatchBuffer(int slot, Arena arena, int dataBytesMax, int entriesMax) {
+    this.slot = slot;
+    this.header =
+        arena.allocate((long) BatchHeader.MAX_BLOCKS * Bytes.BLOCK_BYTES, Bytes.BLOCK_BYTES);
+    this.data = arena.allocate(dataBytesMax, Bytes.BLOCK_BYTES);
+    this.entriesMax = entriesMax;
+    this.dataSectorsMax = dataBytesMax / Bytes.SECTOR_BYTES;
+  }
+
+  boolean isEmpty() {
+    return entries == 0;
+  }
+
+  boolean hasRoomForEntry() {
+    return entries < entriesMax;
+  }
+
+  long freeDataSectors() {
+    return dataSectorsMax - dataSectors;
+  }
+
+  /** Copies {@code sectorCount} sectors of {@code source} into the data area as one entry. */
+  void addWrite(int volumeId, long startSector, MemorySegment source, long sectorCount) {
+    int at = dataSectors;
+    MemorySegment.copy(
+        source, 0, data, (long) at * Bytes.SECTOR_BYTES, sectorCount * Bytes.SECTOR_BYTES);
+    BatchHeader.putEntry(
+        header, entries++, volumeId, EntryType.WRITE, 0, startSector, sectorCount, at);
+    dataSectors += (int) sectorCount;
+    onlyFreesSpace = false;
+  }
+
+  void addRange(EntryType type, int volumeId, long startSector, long sectorCount) {
+    BatchHeader.putEntry(header, entries++, volumeId, type, 0, startSector, sectorCount, 0);
+  }
+
+  void addCreate(int volumeId, byte[] name, long sizeBytes) {
+    int at = dataSectors;
+    MemorySegment.copy(
+        MemorySegment.ofArray(name), 0, data, (long) at * Bytes.SECTOR_BYTES, name.length);
+    BatchHeader.putEntry(
+        header, entries++, volumeId, EntryType.CREATE_VOLUME, name.length, sizeBytes, 0, at);
+    dataSectors += (name.length + Bytes.SECTOR_BYTES - 1) / Bytes.SECTOR_BYTES;
+    sizesAfter.put(volumeId, sizeBytes);
+    onlyFreesSpace = false;
+  }
+
+  void addResize(int volumeId, long sizeBytes) {
+    BatchHeader.putEntry(header, entries++, volumeId, EntryType.RESIZE_VOLUME, 0, sizeBytes, 0, 0);
+    sizesAfter.put(volumeId, sizeBytes);
+    onlyFreesSpace = false;
+  }
+
+  void addDelete(int volumeId) {
+    BatchHeader.putEntry(header, entries++, volumeId, EntryType.DELETE_VOLUME, 0, 0, 0, 0);
+    sizesAfter.put(volumeId, -1L);
+  }
+
+  long headerBytes() {
+    return (long) BatchHeader.blocksFor(entries) * Bytes.BLOCK_BYTES;
+  }
+
+  long dataBytesPadded() {
+    return Bytes.roundUpToBlock((long) dataSectors * Bytes.SECTOR_BYTES);
+  }
+
+  long totalBytes() {
+    return headerBytes() + dataBytesPadded();
+  }
+
+  /** Fills in sequence, epoch and checksums; the header and padding bytes become zero first. */
+  void seal(long sequenceNumber, long epoch) {
+    int blocks = BatchHeader.blocksFor(entries);
+    long entriesEnd = BatchHeader.ENTRIES_OFFSET + (long) entries * BatchHeader.ENTRY_BYTES;
+    header.asSlice(entriesEnd, (long) blocks * Bytes.BLOCK_BYTES - entriesEnd).fill((byte) 0);
+    header.asSlice(0, BatchHeader.ENTRIES_OFFSET).fill((byte) 0);
+    long used = (long) dataSectors * Bytes.SECTOR_BYTES;
+    data.asSlice(used, dataBytesPadded() - used).fill((byte) 0);
+    BatchHeader.seal(header, blocks, sequenceNumber, epoch, entries, data, dataSectors);
+    this.sequence = sequenceNumber;
+  }
+
+  /** Ready to be filled again. */
+  void reset() {
+    members.clear();
+    sizesAfter.clear();
+    entries = 0;
+    dataSectors = 0;
+    onlyFreesSpace = true;
+    writesInFlight = 0;
+    written = false;
+  }
+}

@@ -1,0 +1,894 @@
+package io.unblend.logstore.core;
+
+import io.unblend.logstore.BlockStatusRun;
+import io.unblend.logstore.StoreConfiguration;
+import io.unblend.logstore.StoreException;
+import io.unblend.logstore.checkpoint.CheckpointImage;
+import io.unblend.logstore.checkpoint.Checkpointer;
+import io.unblend.logstore.layout.Bytes;
+import io.unblend.logstore.layout.StoreLayout;
+import io.unblend.logstore.log.SegmentTable;
+import io.unblend.logstore.map.ExtentMap;
+import io.unblend.nativeio.CompletionHandler;
+import io.unblend.nativeio.Errno;
+import io.unblend.nativeio.IoEngine;
+import io.unblend.nativeio.NativeIoException;
+import java.lang.System.Logger.Level;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The storage thread: the one thread that owns the store's state and its I/O engine. Other threads
+ * hand it {@link Request}s; it packs writes of every volume into batches (group commit), writes
+ * them at the head of the log, answers reads from the log or from batches still in flight, answers
+ * flushes with shared datasyncs, and starts checkpoints. Owning everything on one thread means the
+ * maps and the segment table need no locks.
+ */
+public final class StorageLoop implements Runnable, CompletionHandler {
+  private static final System.Logger LOG = System.getLogger(StorageLoop.class.getName());
+
+  private static final long KIND_SHIFT = 56;
+  private static final long BATCH_HEADER = 1L << KIND_SHIFT;
+  private static final long BATCH_DATA = 5L << KIND_SHIFT;
+  private static final long READ = 2L << KIND_SHIFT;
+  private static final long DATASYNC = 3L << KIND_SHIFT;
+  private static final long PREWRITE = 4L << KIND_SHIFT;
+  private static final long INDEX_MASK = (1L << KIND_SHIFT) - 1;
+  private static final int PREWRITE_CHUNK_BYTES = 1 << 20;
+
+  private final StoreConfiguration config;
+  private final StoreLayout layout;
+  private final IoEngine engine;
+  private final StoreState state;
+  private final SegmentTable segments;
+  private final Checkpointer checkpointer;
+  private final long storeId;
+  private final long epoch;
+  private final int segmentBytes;
+
+  private final ConcurrentLinkedQueue<Request> inbox = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean sleeping = new AtomicBoolean();
+  private final Semaphore admittedBytes;
+  private final Arena arena = Arena.ofShared();
+  private Thread thread;
+
+  // Batches: one open, up to batchesInFlightMax being written, the rest free.
+  private final BatchBuffer[] batches;
+  private final ArrayDeque<BatchBuffer> freeBatches = new ArrayDeque<>();
+  private final ArrayDeque<BatchBuffer> batchesInFlight = new ArrayDeque<>();
+  private BatchBuffer open;
+  private final ArrayDeque<Request.Logged> waiting = new ArrayDeque<>();
+  private long nextSequence;
+  private int headSegment;
+  private long headOffsetBytes;
+  private long completedSequence;
+
+  // Flushes.
+  private final FlushWaiters flushWaiters = new FlushWaiters();
+  private long durableSequence;
+  private boolean datasyncInFlight;
+  private long datasyncCovers;
+
+  // Reads.
+  private final ReadPath reads;
+
+  // Checkpoints.
+  private final long[] slotNextSequence = new long[2];
+  private int nextCheckpointSlot;
+  private long checkpointSequence;
+  private long bytesSinceCheckpoint;
+  private CheckpointImage checkpointPending;
+  private boolean checkpointWriting;
+  private int checkpointsWanted;
+
+  // Pre-writing segments ahead of the head.
+  private final MemorySegment zeros;
+  private int prewriteSegment = -1;
+  private long prewriteOffsetBytes;
+  private boolean prewriteInFlight;
+
+  private StoreException failure;
+  private Request.Shutdown shutdown;
+  private volatile boolean stopped;
+
+  /** Where recovery left the log: the loop continues from there. */
+  public record Start(
+      long nextSequence,
+      int headSegment,
+      long headOffsetBytes,
+      long epoch,
+      long checkpointSequence,
+      int nextCheckpointSlot,
+      long[] slotNextSequences) {}
+
+  public StorageLoop(
+      StoreConfiguration config,
+      StoreLayout layout,
+      IoEngine engine,
+      StoreState state,
+      Checkpointer checkpointer,
+      Start start) {
+    this.config = config;
+    this.layout = layout;
+    this.engine = engine;
+    this.state = state;
+    this.segments = state.segments();
+    this.checkpointer = checkpointer;
+    this.storeId = layout.superblock().storeId();
+    this.epoch = start.epoch();
+    this.segmentBytes = layout.superblock().segmentBytes();
+    this.nextSequence = start.nextSequence();
+    this.completedSequence = start.nextSequence() - 1;
+    this.durableSequence = completedSequence;
+    this.headSegment = start.headSegment();
+    this.headOffsetBytes = start.headOffsetBytes();
+    this.checkpointSequence = start.checkpointSequence();
+    this.nextCheckpointSlot = start.nextCheckpointSlot();
+    System.arraycopy(start.slotNextSequences(), 0, slotNextSequence, 0, 2);
+    this.admittedBytes =
+        new Semaphore((int) Math.min(Integer.MAX_VALUE, config.inFlightBytesMax()));
+    this.batches = new BatchBuffer[config.batchesInFlightMax() + 1];
+    for (int i = 0; i < batches.length; i++) {
+      batches[i] = new BatchBuffer(i, arena, config.batchBytesMax(), config.batchEntriesMax());
+      freeBatches.add(batches[i]);
+    }
+    this.open = freeBatches.poll();
+    this.reads = new ReadPath(config, layout, engine, arena, READ);
+    this.zeros = arena.allocate(PREWRITE_CHUNK_BYTES, Bytes.BLOCK_BYTES);
+  }
+
+  /** Starts the thread; requests may be submitted from then on. */
+  public void start() {
+    thread = new Thread(this, "unblend-storage");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /** Bytes of write data that may be accepted before writers block (back-pressure). */
+  public void admit(long bytes) {
+    admittedBytes.acquireUninterruptibly((int) Math.min(bytes, config.inFlightBytesMax()));
+  }
+
+  private void release(long bytes) {
+    if (bytes > 0) {
+      admittedBytes.release((int) Math.min(bytes, config.inFlightBytesMax()));
+    }
+  }
+
+  /** Hands a request to the storage thread; safe from any thread. */
+  public void submit(Request request) {
+    if (stopped) {
+      failRequest(request, new StoreException(Errno.EIO, "the store is closed"));
+      return;
+    }
+    inbox.add(request);
+    if (sleeping.get() && sleeping.compareAndSet(true, false)) {
+      engine.wakeup();
+      LockSupport.unpark(thread);
+    }
+  }
+
+  @Override
+  public void run() {
+    try {
+      while (!stopped) {
+        takeRequests();
+        sealAndSubmitBatches();
+        reads.issuePending();
+        startDatasyncIfNeeded();
+        startCheckpointIfDue();
+        prewriteAhead();
+        if (shutdown != null && isQuiet()) {
+          finishShutdown();
+          return;
+        }
+        engine.submit();
+        waitForWork();
+      }
+    } catch (NativeIoException | RuntimeException | Error e) {
+      LOG.log(Level.ERROR, "storage thread stopped by an unexpected error", e);
+      fail(new StoreException(Errno.EIO, "storage thread failed: " + e.getMessage(), e));
+      stopped = true;
+      failEverything();
+    }
+  }
+
+  private void waitForWork() throws NativeIoException {
+    sleeping.set(true);
+    if (!inbox.isEmpty()) {
+      sleeping.set(false);
+      engine.awaitCompletions(0, this);
+      return;
+    }
+    if (engine.inFlight() > 0) {
+      engine.awaitCompletions(1, this);
+    } else {
+      LockSupport.park(this);
+    }
+    sleeping.set(false);
+  }
+
+  private void takeRequests() {
+    Request request;
+    while ((request = inbox.poll()) != null) {
+      if (failure != null && !(request instanceof Request.Shutdown)) {
+        failRequest(request, failure);
+        continue;
+      }
+      switch (request) {
+        case Request.Logged logged -> waiting.add(logged);
+        case Request.Read read -> reads.start(read, state, batchesInFlight);
+        case Request.Flush flush -> flush(flush.done(), null);
+        case Request.BlockStatus status -> blockStatus(status);
+        case Request.ListVolumes list -> list.done().complete(listVolumes());
+        case Request.CheckpointWritten written -> checkpointWritten(written);
+        case Request.Shutdown down -> shutdown = down;
+      }
+    }
+  }
+
+  // ---- batches -------------------------------------------------------------------------------
+
+  private void sealAndSubmitBatches() throws NativeIoException {
+    while (true) {
+      fillOpenBatch();
+      if (open.isEmpty() || batchesInFlight.size() >= config.batchesInFlightMax()) {
+        return;
+      }
+      if (!placeOpenBatch()) {
+        return;
+      }
+      submitOpenBatch();
+    }
+  }
+
+  /** Moves waiting requests into the open batch, in order, as far as they fit. */
+  private void fillOpenBatch() {
+    while (!waiting.isEmpty() && open.hasRoomForEntry()) {
+      Request.Logged request = waiting.peek();
+      StoreException refused = refusal(request);
+      if (refused != null) {
+        waiting.poll();
+        completeFailed(request, refused);
+        continue;
+      }
+      if (!addPart(request)) {
+        return;
+      }
+      if (!open.members.contains(request)) {
+        open.members.add(request);
+      }
+      request.partsInFlight++;
+      if (request.fullyAdded) {
+        waiting.poll();
+      } else {
+        return;
+      }
+    }
+  }
+
+  /** Adds as much of {@code request} as fits; returns false when nothing fit. */
+  private boolean addPart(Request.Logged request) {
+    switch (request) {
+      case Request.Write write -> {
+        long remaining = write.data.byteSize() / Bytes.SECTOR_BYTES - write.addedSectors;
+        long sectors = Math.min(remaining, open.freeDataSectors());
+        if (sectors == 0) {
+          return false;
+        }
+        open.addWrite(
+            write.volumeId,
+            write.startSector + write.addedSectors,
+            write.data.asSlice(write.addedSectors * Bytes.SECTOR_BYTES),
+            sectors);
+        write.addedSectors += sectors;
+        write.fullyAdded = write.addedSectors * Bytes.SECTOR_BYTES == write.data.byteSize();
+      }
+      case Request.Range range -> {
+        open.addRange(range.type, range.volumeId, range.startSector, range.sectorCount);
+        range.fullyAdded = true;
+      }
+      case Request.CreateVolume create -> {
+        byte[] name = create.name.getBytes(StandardCharsets.UTF_8);
+        if (open.freeDataSectors() * Bytes.SECTOR_BYTES < name.length) {
+          return false;
+        }
+        create.volumeId = state.allocateVolumeId();
+        open.addCreate(create.volumeId, name, create.sizeBytes);
+        create.fullyAdded = true;
+      }
+      case Request.ResizeVolume resize -> {
+        open.addResize(resize.volumeId, resize.sizeBytes);
+        resize.fullyAdded = true;
+      }
+      case Request.DeleteVolume delete -> {
+        open.addDelete(delete.volumeId);
+        delete.fullyAdded = true;
+      }
+    }
+    return true;
+  }
+
+  /** Why a request cannot go into the log now, checked against the state it will meet. */
+  private StoreException refusal(Request.Logged request) {
+    return switch (request) {
+      case Request.Write write ->
+          write.addedSectors > 0
+              ? null
+              : checkRange(
+                  write.volumeId,
+                  write.startSector,
+                  write.data.byteSize() / Bytes.SECTOR_BYTES,
+                  true);
+      case Request.Range range ->
+          checkRange(range.volumeId, range.startSector, range.sectorCount, false);
+      case Request.CreateVolume create ->
+          nameTaken(create.name)
+              ? new StoreException(Errno.EEXIST, "a volume named '" + create.name + "' exists")
+              : null;
+      case Request.ResizeVolume resize -> {
+        long size = sizeAsQueued(resize.volumeId);
+        if (size < 0) {
+          yield noVolume(resize.volumeId);
+        }
+        yield resize.sizeBytes < size
+            ? new StoreException(
+                Errno.EINVAL,
+                "volumes only grow: " + resize.sizeBytes + " bytes is less than " + size)
+            : null;
+      }
+      case Request.DeleteVolume delete ->
+          sizeAsQueued(delete.volumeId) < 0 ? noVolume(delete.volumeId) : null;
+    };
+  }
+
+  private StoreException checkRange(
+      int volumeId, long startSector, long sectorCount, boolean grows) {
+    long size = sizeAsQueued(volumeId);
+    if (size < 0) {
+      return noVolume(volumeId);
+    }
+    if (startSector < 0 || startSector + sectorCount > size / Bytes.SECTOR_BYTES) {
+      return new StoreException(
+          Errno.EINVAL,
+          "sectors "
+              + startSector
+              + "+"
+              + sectorCount
+              + " lie outside the volume of "
+              + size
+              + " bytes");
+    }
+    if (grows && state.extentCount() >= config.mapExtentsMax()) {
+      return new StoreException(
+          Errno.ENOSPC,
+          "the volume maps hold "
+              + state.extentCount()
+              + " extents, the limit set by mapExtentsMax="
+              + config.mapExtentsMax());
+    }
+    return null;
+  }
+
+  private long sizeAsQueued(int volumeId) {
+    Long queued = open.sizesAfter.get(volumeId);
+    if (queued != null) {
+      return queued;
+    }
+    VolumeState volume = state.volume(volumeId);
+    return volume == null ? -1 : volume.sizeBytes();
+  }
+
+  private boolean nameTaken(String name) {
+    VolumeState existing = state.volume(name);
+    return existing != null && sizeAsQueued(existing.id()) >= 0;
+  }
+
+  private static StoreException noVolume(int volumeId) {
+    return new StoreException(Errno.ENOENT, "volume " + volumeId + " does not exist (deleted?)");
+  }
+
+  /**
+   * Gives the open batch its place at the head of the log, moving to a free segment when it does
+   * not fit in the current one. Without room anywhere its requests fail with ENOSPC.
+   */
+  private boolean placeOpenBatch() {
+    long total = open.totalBytes();
+    if (headSegment >= 0 && headOffsetBytes + total <= segmentBytes) {
+      return true;
+    }
+    int next = freeSegment(open.onlyFreesSpace);
+    if (next == -2) {
+      return false; // A pre-write is finishing in the segment we need; try again shortly.
+    }
+    if (next < 0) {
+      StoreException full =
+          new StoreException(
+              Errno.ENOSPC,
+              "the log is full: no free segment among "
+                  + segments.segmentCount()
+                  + " (live data "
+                  + segments.totalLiveSectors() * Bytes.SECTOR_BYTES
+                  + " bytes); trim or delete data to free space");
+      for (Request.Logged member : open.members) {
+        member.partsInFlight--;
+        failMember(member, full);
+      }
+      open.reset();
+      checkpointsWanted = 2;
+      return false;
+    }
+    headSegment = next;
+    headOffsetBytes = 0;
+    return true;
+  }
+
+  /**
+   * A segment the head may move to, or -1. Data keeps one segment in reserve so that trims and
+   * deletes, which free space, can always be logged.
+   */
+  private int freeSegment(boolean freesSpace) {
+    long floor = Math.min(slotNextSequence[0], slotNextSequence[1]);
+    int best = -1;
+    int free = 0;
+    for (int s = 0; s < segments.segmentCount(); s++) {
+      if (s == headSegment || !segments.isReusable(s, floor)) {
+        continue;
+      }
+      free++;
+      if (best < 0 || segments.lastSequence(s) < segments.lastSequence(best)) {
+        best = s;
+      }
+    }
+    if (best < 0 || (!freesSpace && free < 2)) {
+      if (free == 0 || !freesSpace) {
+        checkpointsWanted = Math.max(checkpointsWanted, 2);
+      }
+      return -1;
+    }
+    if (best == prewriteSegment) {
+      if (prewriteInFlight) {
+        return -2;
+      }
+      prewriteSegment = -1;
+    }
+    return best;
+  }
+
+  private void submitOpenBatch() throws NativeIoException {
+    BatchBuffer batch = open;
+    long sequence = nextSequence++;
+    batch.seal(sequence, epoch);
+    batch.segment = headSegment;
+    batch.offsetBytes = headOffsetBytes;
+    long headerBytes = batch.headerBytes();
+    batch.dataAddress =
+        ((long) headSegment * segmentBytes + headOffsetBytes + headerBytes) / Bytes.SECTOR_BYTES;
+    MemorySegment header = batch.header.asSlice(0, headerBytes);
+    MemorySegment data = batch.data.asSlice(0, batch.dataBytesPadded());
+
+    BatchApplier applier = new BatchApplier(state);
+    String problem = applier.check(header, data);
+    if (problem != null) {
+      throw new IllegalStateException("built an invalid batch " + sequence + ": " + problem);
+    }
+    applier.apply(header, data, batch.dataAddress);
+    segments.recordBatch(headSegment, sequence);
+    for (Request.Logged member : batch.members) {
+      member.lastSequence = sequence;
+    }
+
+    long offset = layout.byteOffsetOf(headSegment, headOffsetBytes);
+    requirePrepared(
+        engine.prepareWrite(layout.log().file(), offset, header, BATCH_HEADER | batch.slot));
+    batch.writesInFlight = 1;
+    if (data.byteSize() > 0) {
+      requirePrepared(
+          engine.prepareWrite(
+              layout.log().file(), offset + headerBytes, data, BATCH_DATA | batch.slot));
+      batch.writesInFlight = 2;
+    }
+    headOffsetBytes += batch.totalBytes();
+    bytesSinceCheckpoint += batch.totalBytes();
+    batchesInFlight.addLast(batch);
+    open = freeBatches.poll();
+    if (open == null) {
+      throw new IllegalStateException("no free batch buffer");
+    }
+  }
+
+  private void batchWritten(BatchBuffer batch, int result, long expectedBytes) {
+    if (result < 0 || result != expectedBytes) {
+      fail(
+          new StoreException(
+              Errno.EIO,
+              "writing batch "
+                  + batch.sequence
+                  + " at segment "
+                  + batch.segment
+                  + " offset "
+                  + batch.offsetBytes
+                  + " failed: "
+                  + (result < 0 ? Errno.nameOf(-result) : "short write of " + result)));
+      return;
+    }
+    if (--batch.writesInFlight > 0) {
+      return;
+    }
+    batch.written = true;
+    // Batches complete in sequence order, so an acknowledged write never depends on a later one.
+    while (!batchesInFlight.isEmpty() && batchesInFlight.peekFirst().written) {
+      BatchBuffer done = batchesInFlight.pollFirst();
+      completedSequence = done.sequence;
+      for (Request.Logged member : done.members) {
+        if (--member.partsInFlight == 0 && member.fullyAdded) {
+          if (member.fua) {
+            flushWaiters.add(new FlushWaiters.Waiter(done.sequence, member.done, member));
+          } else {
+            completeMember(member);
+          }
+        }
+      }
+      done.reset();
+      freeBatches.add(done);
+    }
+  }
+
+  private static void requirePrepared(boolean prepared) {
+    if (!prepared) {
+      throw new IllegalStateException("the engine's queue is full; queueDepth is too small");
+    }
+  }
+
+  // ---- flushes -------------------------------------------------------------------------------
+
+  private void flush(CompletableFuture<Void> done, Request.Logged request) {
+    if (completedSequence <= durableSequence) {
+      done.complete(null);
+      return;
+    }
+    flushWaiters.add(new FlushWaiters.Waiter(completedSequence, done, request));
+  }
+
+  private void startDatasyncIfNeeded() throws NativeIoException {
+    if (datasyncInFlight || failure != null || completedSequence <= durableSequence) {
+      return;
+    }
+    long wanted = flushWaiters.oldestRequired();
+    boolean checkpointNeeds = checkpointPending != null;
+    if (wanted < 0 && !checkpointNeeds) {
+      return;
+    }
+    requirePrepared(engine.prepareDatasync(layout.log().file(), DATASYNC));
+    datasyncInFlight = true;
+    datasyncCovers = completedSequence;
+  }
+
+  private void datasyncDone(int result) {
+    datasyncInFlight = false;
+    if (result < 0) {
+      fail(
+          new StoreException(
+              Errno.EIO,
+              "fdatasync of the log failed: "
+                  + Errno.nameOf(-result)
+                  + "; flushed data may be lost, the store stops"));
+      return;
+    }
+    durableSequence = datasyncCovers;
+    FlushWaiters.Waiter waiter;
+    while ((waiter = flushWaiters.pollDurable(durableSequence)) != null) {
+      if (waiter.request() != null) {
+        completeMember(waiter.request());
+      } else {
+        waiter.future().complete(null);
+      }
+    }
+  }
+
+  // ---- checkpoints ---------------------------------------------------------------------------
+
+  private void startCheckpointIfDue() {
+    if (failure != null || checkpointWriting) {
+      return;
+    }
+    if (checkpointPending == null
+        && (bytesSinceCheckpoint >= config.checkpointIntervalBytes() || checkpointsWanted > 0)
+        && (bytesSinceCheckpoint > 0 || checkpointsWanted > 0)) {
+      checkpointPending = image();
+      bytesSinceCheckpoint = 0;
+      checkpointsWanted = Math.max(0, checkpointsWanted - 1);
+    }
+    // A checkpoint may only name batches that are durable: its maps point into them.
+    if (checkpointPending != null && durableSequence >= checkpointPending.nextBatchSequence() - 1) {
+      CheckpointImage image = checkpointPending;
+      checkpointPending = null;
+      checkpointWriting = true;
+      int slot = nextCheckpointSlot;
+      checkpointer.writeInBackground(
+          slot, image, failed -> submit(new Request.CheckpointWritten(slot, image, failed)));
+    }
+  }
+
+  private CheckpointImage image() {
+    List<VolumeState> volumes = new ArrayList<>();
+    for (VolumeState volume : state.volumes()) {
+      volumes.add(volume.snapshot());
+    }
+    return new CheckpointImage(
+        storeId,
+        ++checkpointSequence,
+        epoch,
+        nextSequence,
+        headSegment,
+        headOffsetBytes,
+        state.nextVolumeId(),
+        segments.copy(),
+        volumes);
+  }
+
+  private void checkpointWritten(Request.CheckpointWritten written) {
+    checkpointWriting = false;
+    if (written.failure() != null) {
+      LOG.log(
+          Level.WARNING,
+          "checkpoint {0} failed, recovery will replay more of the log: {1}",
+          written.image().checkpointSequence(),
+          written.failure().getMessage());
+      return;
+    }
+    slotNextSequence[written.slot()] = written.image().nextBatchSequence();
+    nextCheckpointSlot = 1 - written.slot();
+  }
+
+  // ---- pre-writing ---------------------------------------------------------------------------
+
+  /**
+   * Overwrites never-used segments with zeros ahead of the head, one chunk at a time and only while
+   * nothing waits: on ext4, writing over written blocks is faster than writing into unwritten
+   * extents, so the log's first pass runs at overwrite speed.
+   */
+  private void prewriteAhead() throws NativeIoException {
+    if (layout.isDevice() || prewriteInFlight || !waiting.isEmpty() || failure != null) {
+      return;
+    }
+    if (prewriteSegment < 0) {
+      for (int s = 0; s < segments.segmentCount(); s++) {
+        if (s != headSegment && !segments.isPrewritten(s) && segments.lastSequence(s) == 0) {
+          prewriteSegment = s;
+          prewriteOffsetBytes = 0;
+          break;
+        }
+      }
+      if (prewriteSegment < 0) {
+        return;
+      }
+    }
+    long chunk = Math.min(PREWRITE_CHUNK_BYTES, segmentBytes - prewriteOffsetBytes);
+    requirePrepared(
+        engine.prepareWrite(
+            layout.log().file(),
+            layout.byteOffsetOf(prewriteSegment, prewriteOffsetBytes),
+            zeros.asSlice(0, chunk),
+            PREWRITE | prewriteSegment));
+    prewriteInFlight = true;
+  }
+
+  private void prewriteDone(int segment, int result) {
+    prewriteInFlight = false;
+    if (segment != prewriteSegment) {
+      return;
+    }
+    if (result <= 0) {
+      LOG.log(Level.WARNING, "pre-writing segment {0} failed: {1}", segment, Errno.nameOf(-result));
+      segments.markPrewritten(segment);
+      prewriteSegment = -1;
+      return;
+    }
+    prewriteOffsetBytes += result;
+    if (prewriteOffsetBytes >= segmentBytes) {
+      segments.markPrewritten(segment);
+      prewriteSegment = -1;
+    }
+  }
+
+  // ---- completions ---------------------------------------------------------------------------
+
+  @Override
+  public void onCompletion(long userData, int result) {
+    long kind = userData & ~INDEX_MASK;
+    int index = (int) (userData & INDEX_MASK);
+    if (kind == BATCH_HEADER) {
+      batchWritten(batches[index], result, batches[index].headerBytes());
+    } else if (kind == BATCH_DATA) {
+      batchWritten(batches[index], result, batches[index].dataBytesPadded());
+    } else if (kind == READ) {
+      reads.completed(index, result);
+    } else if (kind == DATASYNC) {
+      datasyncDone(result);
+    } else if (kind == PREWRITE) {
+      prewriteDone(index, result);
+    } else {
+      throw new IllegalStateException("completion with unknown user data " + userData);
+    }
+  }
+
+  // ---- status and listing --------------------------------------------------------------------
+
+  private void blockStatus(Request.BlockStatus status) {
+    VolumeState volume = state.volume(status.volumeId());
+    if (volume == null) {
+      status.done().completeExceptionally(noVolume(status.volumeId()));
+      return;
+    }
+    List<BlockStatusRun> runs = new ArrayList<>();
+    volume
+        .map()
+        .forEach(
+            status.startSector(),
+            status.sectorCount(),
+            (start, count, address) -> {
+              boolean hole = address == ExtentMap.HOLE;
+              boolean zero = hole || address == ExtentMap.ZERO;
+              long bytes = count * Bytes.SECTOR_BYTES;
+              int last = runs.size() - 1;
+              if (last >= 0 && runs.get(last).hole() == hole && runs.get(last).zero() == zero) {
+                runs.set(
+                    last, new BlockStatusRun(runs.get(last).lengthBytes() + bytes, hole, zero));
+              } else {
+                runs.add(new BlockStatusRun(bytes, hole, zero));
+              }
+            });
+    status.done().complete(runs);
+  }
+
+  private List<VolumeSummary> listVolumes() {
+    List<VolumeSummary> list = new ArrayList<>();
+    for (VolumeState volume : state.volumes()) {
+      list.add(
+          new VolumeSummary(
+              volume.id(), volume.name(), volume.sizeBytes(), volume.map().extentCount()));
+    }
+    return list;
+  }
+
+  // ---- completion and failure ----------------------------------------------------------------
+
+  private void completeMember(Request.Logged member) {
+    if (member.done.isDone()) {
+      return;
+    }
+    release(member.admittedBytes);
+    member.done.complete(null);
+  }
+
+  private void failMember(Request.Logged member, StoreException cause) {
+    if (member.done.isDone()) {
+      return;
+    }
+    waiting.remove(member);
+    release(member.admittedBytes);
+    member.done.completeExceptionally(cause);
+  }
+
+  private void completeFailed(Request.Logged request, StoreException cause) {
+    release(request.admittedBytes);
+    request.done.completeExceptionally(cause);
+  }
+
+  /** The log device failed: nothing more is written, every request fails with EIO. */
+  private void fail(StoreException cause) {
+    if (failure == null) {
+      failure = cause;
+      LOG.log(Level.ERROR, "the store stops writing: {0}", cause.getMessage());
+    }
+  }
+
+  private void failEverything() {
+    StoreException cause =
+        failure != null ? failure : new StoreException(Errno.EIO, "the store is closed");
+    for (BatchBuffer batch : batches) {
+      for (Request.Logged member : batch.members) {
+        failMember(member, cause);
+      }
+    }
+    Request.Logged request;
+    while ((request = waiting.poll()) != null) {
+      completeFailed(request, cause);
+    }
+    FlushWaiters.Waiter waiter;
+    while ((waiter = flushWaiters.poll()) != null) {
+      waiter.future().completeExceptionally(cause);
+    }
+    reads.failAll(cause);
+    Request pending;
+    while ((pending = inbox.poll()) != null) {
+      failRequest(pending, cause);
+    }
+  }
+
+  private void failRequest(Request request, StoreException cause) {
+    switch (request) {
+      case Request.Logged logged -> completeFailed(logged, cause);
+      case Request.Read read -> read.done.completeExceptionally(cause);
+      case Request.Flush flush -> flush.done().completeExceptionally(cause);
+      case Request.BlockStatus status -> status.done().completeExceptionally(cause);
+      case Request.ListVolumes list -> list.done().completeExceptionally(cause);
+      case Request.CheckpointWritten written -> checkpointWritten(written);
+      case Request.Shutdown down -> down.done().complete(null);
+    }
+  }
+
+  // ---- shutdown ------------------------------------------------------------------------------
+
+  private boolean isQuiet() {
+    if (failure != null) {
+      return !checkpointWriting
+          && !prewriteInFlight
+          && !datasyncInFlight
+          && batchesInFlight.isEmpty()
+          && reads.isIdle();
+    }
+    if (!waiting.isEmpty() || !open.isEmpty() || !batchesInFlight.isEmpty() || !reads.isIdle()) {
+      return false;
+    }
+    if (checkpointWriting || prewriteInFlight || datasyncInFlight) {
+      return false;
+    }
+    if (durableSequence < completedSequence) {
+      // Make everything durable before the last checkpoint.
+      flush(new CompletableFuture<>(), null);
+      return false;
+    }
+    return checkpointPending == null;
+  }
+
+  private void finishShutdown() {
+    stopped = true;
+    try {
+      if (failure == null) {
+        checkpointer.write(nextCheckpointSlot, image());
+      }
+      shutdown.done().complete(null);
+    } catch (NativeIoException | RuntimeException e) {
+      shutdown.done().completeExceptionally(e);
+    } finally {
+      failEverything();
+    }
+  }
+
+  /**
+   * Stops the thread at once, leaving requests unanswered and nothing more written: what a crash
+   * looks like to the disk. The engine is left open, as a dead process leaves its I/O in flight.
+   */
+  public void abandon() {
+    stopped = true;
+    if (thread != null) {
+      engine.wakeup();
+      LockSupport.unpark(thread);
+      try {
+        thread.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Frees the loop's buffers; call after the thread stopped. */
+  public void release() {
+    arena.close();
+  }
+
+  public Thread thread() {
+    return thread;
+  }
+}

@@ -1,0 +1,257 @@
+package io.unblend.logstore.layout;
+
+import io.unblend.logstore.StoreConfiguration;
+import io.unblend.logstore.StoreException;
+import io.unblend.logstore.StoreLocation;
+import io.unblend.nativeio.BlockingIo;
+import io.unblend.nativeio.Errno;
+import io.unblend.nativeio.IoEngine;
+import io.unblend.nativeio.IoFile;
+import io.unblend.nativeio.NativeIoException;
+import io.unblend.nativeio.OpenFlag;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Where each structure of a store lies: the superblock, two checkpoint slots and the log, either as
+ * files of a data directory or as regions of one block device. Opening reads the superblock;
+ * formatting writes it, last, so that a store whose creation was cut short has none and is created
+ * again.
+ */
+public final class StoreLayout implements AutoCloseable {
+  public static final String SUPERBLOCK_FILE = "superblock";
+  public static final String LOG_FILE = "log";
+  public static final String CHECKPOINT_FILE_PREFIX = "checkpoint.";
+
+  private static final Set<OpenFlag> DIRECT_RW = EnumSet.of(OpenFlag.WRITE, OpenFlag.DIRECT);
+  private static final Set<OpenFlag> CREATE_DIRECT_RW =
+      EnumSet.of(OpenFlag.CREATE, OpenFlag.WRITE, OpenFlag.DIRECT);
+  private static final long MIN_SLOT_BYTES = 1L << 20;
+
+  private final Superblock superblock;
+  private final Region log;
+  private final Region[] checkpointSlots;
+  private final List<IoFile> files;
+  private final boolean isDevice;
+
+  private StoreLayout(
+      Superblock superblock, Region log, Region[] slots, List<IoFile> files, boolean isDevice) {
+    this.superblock = superblock;
+    this.log = log;
+    this.checkpointSlots = slots;
+    this.files = files;
+    this.isDevice = isDevice;
+  }
+
+  public Superblock superblock() {
+    return superblock;
+  }
+
+  public Region log() {
+    return log;
+  }
+
+  public Region checkpointSlot(int index) {
+    return checkpointSlots[index];
+  }
+
+  /** A device needs no pre-writing: it has no unwritten extents to convert. */
+  public boolean isDevice() {
+    return isDevice;
+  }
+
+  /** The byte offset in the log file or device of a log address (in sectors). */
+  public long byteOffsetOf(long logAddress) {
+    return log.offsetBytes() + logAddress * Bytes.SECTOR_BYTES;
+  }
+
+  /** The byte offset in the log file or device of a position in a segment. */
+  public long byteOffsetOf(int segment, long offsetInSegmentBytes) {
+    return log.offsetBytes() + (long) segment * superblock.segmentBytes() + offsetInSegmentBytes;
+  }
+
+  /**
+   * Opens the store at the configured location, or formats a new one there when it has none and the
+   * configuration allows. Returns null from {@link #formatted} when it was opened as it was.
+   */
+  public static StoreLayout open(StoreConfiguration config, IoEngine engine) throws IOException {
+    return switch (config.location()) {
+      case StoreLocation.Directory directory -> openDirectory(config, engine, directory.path());
+      case StoreLocation.Device device -> openDevice(config, engine, device.path());
+    };
+  }
+
+  /** Whether the superblock was just written by this open (the store is new). */
+  public boolean formatted() {
+    return formatted;
+  }
+
+  private boolean formatted;
+
+  private static StoreLayout openDirectory(
+      StoreConfiguration config, IoEngine engine, Path directory) throws IOException {
+    BlockingIo io = new BlockingIo(engine);
+    List<IoFile> files = new ArrayList<>();
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment block = arena.allocate(Bytes.BLOCK_BYTES, Bytes.BLOCK_BYTES);
+      IoFile superFile = engine.open(directory.resolve(SUPERBLOCK_FILE), CREATE_DIRECT_RW);
+      files.add(superFile);
+      boolean isNew = io.read(superFile, 0, block) < Bytes.BLOCK_BYTES;
+      Superblock superblock;
+      if (isNew) {
+        if (!config.createIfMissing()) {
+          throw new StoreException(
+              Errno.ENOENT,
+              directory + " holds no unblend store, and creating one was not asked for");
+        }
+        int segmentCount = (int) (config.logBytes() / config.segmentBytes());
+        if (segmentCount < 2) {
+          throw new StoreException(
+              Errno.EINVAL,
+              "store setting logBytes="
+                  + config.logBytes()
+                  + " must hold at least two segments of "
+                  + config.segmentBytes()
+                  + " bytes");
+        }
+        superblock =
+            new Superblock(
+                new SecureRandom().nextLong(),
+                config.segmentBytes(),
+                segmentCount,
+                0,
+                0,
+                0,
+                0,
+                System.currentTimeMillis());
+      } else {
+        superblock = Superblock.decode(block, directory.resolve(SUPERBLOCK_FILE).toString());
+      }
+      IoFile logFile = engine.open(directory.resolve(LOG_FILE), CREATE_DIRECT_RW);
+      files.add(logFile);
+      Region[] slots = new Region[2];
+      for (int i = 0; i < 2; i++) {
+        IoFile slot = engine.open(directory.resolve(CHECKPOINT_FILE_PREFIX + i), CREATE_DIRECT_RW);
+        files.add(slot);
+        slots[i] = new Region(slot, 0, Long.MAX_VALUE);
+      }
+      Region log = new Region(logFile, 0, superblock.logBytes());
+      StoreLayout layout = new StoreLayout(superblock, log, slots, files, false);
+      if (isNew) {
+        // The log is allocated once, here; the write path never grows it.
+        if (engine.sizeBytes(logFile) < superblock.logBytes()) {
+          io.fallocate(logFile, 0, 0, superblock.logBytes());
+        }
+        layout.formatted = true;
+      }
+      return layout;
+    } catch (IOException | RuntimeException e) {
+      closeAll(files);
+      throw e;
+    }
+  }
+
+  private static StoreLayout openDevice(StoreConfiguration config, IoEngine engine, Path device)
+      throws IOException {
+    BlockingIo io = new BlockingIo(engine);
+    IoFile file = engine.open(device, DIRECT_RW);
+    List<IoFile> files = List.of(file);
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment block = arena.allocate(Bytes.BLOCK_BYTES, Bytes.BLOCK_BYTES);
+      io.read(file, 0, block);
+      Superblock superblock;
+      boolean isNew = false;
+      try {
+        superblock = Superblock.decode(block, device.toString());
+      } catch (CorruptStoreException notAStore) {
+        if (!config.createIfMissing()) {
+          throw notAStore;
+        }
+        superblock = deviceSuperblock(config, engine.sizeBytes(file), device);
+        isNew = true;
+      }
+      Region[] slots = {
+        new Region(file, superblock.checkpointSlot0OffsetBytes(), superblock.checkpointSlotBytes()),
+        new Region(file, superblock.checkpointSlot1OffsetBytes(), superblock.checkpointSlotBytes())
+      };
+      Region log = new Region(file, superblock.logOffsetBytes(), superblock.logBytes());
+      StoreLayout layout = new StoreLayout(superblock, log, slots, files, true);
+      layout.formatted = isNew;
+      return layout;
+    } catch (IOException | RuntimeException e) {
+      closeAll(files);
+      throw e;
+    }
+  }
+
+  private static Superblock deviceSuperblock(
+      StoreConfiguration config, long deviceBytes, Path device) throws StoreException {
+    long slotBytes =
+        config.checkpointSlotBytes() > 0
+            ? config.checkpointSlotBytes()
+            : Math.max(MIN_SLOT_BYTES, Bytes.roundDownToBlock(deviceBytes / 32));
+    long logOffset = Bytes.BLOCK_BYTES + 2 * slotBytes;
+    long available = deviceBytes - logOffset;
+    long logBytes = config.logBytes() > 0 ? Math.min(config.logBytes(), available) : available;
+    int segmentCount = (int) (logBytes / config.segmentBytes());
+    if (segmentCount < 2) {
+      throw new StoreException(
+          Errno.ENOSPC,
+          device
+              + " ("
+              + deviceBytes
+              + " bytes) is too small for two segments of "
+              + config.segmentBytes()
+              + " bytes after its superblock and checkpoint slots");
+    }
+    return new Superblock(
+        new SecureRandom().nextLong(),
+        config.segmentBytes(),
+        segmentCount,
+        logOffset,
+        slotBytes,
+        Bytes.BLOCK_BYTES,
+        Bytes.BLOCK_BYTES + slotBytes,
+        System.currentTimeMillis());
+  }
+
+  /**
+   * Writes the superblock of a newly formatted store and makes it durable; call after the first
+   * checkpoint is durable, so a store is only ever found with a checkpoint to start from.
+   */
+  public void commitFormat(BlockingIo io) throws NativeIoException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment block = arena.allocate(Bytes.BLOCK_BYTES, Bytes.BLOCK_BYTES);
+      superblock.encode(block);
+      IoFile target = files.get(0);
+      io.write(target, 0, block);
+      io.datasync(target);
+    }
+  }
+
+  @Override
+  public void close() throws NativeIoException {
+    closeAll(files);
+  }
+
+  private static void closeAll(List<IoFile> files) throws NativeIoException {
+    NativeIoException first = null;
+    for (IoFile file : files) {
+      try {
+        file.close();
+      } catch (NativeIoException e) {
+        first = first == null ? e : first;
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+}

@@ -1,0 +1,118 @@
+package io.unblend.logstore.log;
+
+import io.unblend.logstore.layout.Bytes;
+import java.util.Arrays;
+
+/**
+ * What the store knows of each log segment: how many of its sectors are live (mapped by some
+ * volume), the sequence of the last batch written into it, and whether it has been pre-written.
+ * Live counts are exact: the cleaner (a later issue) chooses segments by them, and a segment is
+ * reused only when none of its sectors is live.
+ */
+public final class SegmentTable {
+  private final int segmentBytes;
+  private final long sectorsPerSegment;
+  private final long[] liveSectors;
+  private final long[] lastSequence;
+  private final boolean[] prewritten;
+
+  public SegmentTable(int segmentBytes, int segmentCount) {
+    this.segmentBytes = segmentBytes;
+    this.sectorsPerSegment = segmentBytes / Bytes.SECTOR_BYTES;
+    this.liveSectors = new long[segmentCount];
+    this.lastSequence = new long[segmentCount];
+    this.prewritten = new boolean[segmentCount];
+  }
+
+  public int segmentCount() {
+    return liveSectors.length;
+  }
+
+  public int segmentBytes() {
+    return segmentBytes;
+  }
+
+  public long sectorsPerSegment() {
+    return sectorsPerSegment;
+  }
+
+  /** The segment that holds a log address (in sectors from the start of the log). */
+  public int segmentOf(long address) {
+    return (int) (address / sectorsPerSegment);
+  }
+
+  /** Counts {@code sectorCount} sectors from {@code address} as live; they may span segments. */
+  public void addLive(long address, long sectorCount) {
+    adjust(address, sectorCount, 1);
+  }
+
+  /** Counts {@code sectorCount} sectors from {@code address} as dead. */
+  public void removeLive(long address, long sectorCount) {
+    adjust(address, sectorCount, -1);
+  }
+
+  private void adjust(long address, long sectorCount, int sign) {
+    long position = address;
+    long remaining = sectorCount;
+    while (remaining > 0) {
+      int segment = segmentOf(position);
+      long inSegment = Math.min(remaining, (segment + 1L) * sectorsPerSegment - position);
+      liveSectors[segment] += sign * inSegment;
+      if (liveSectors[segment] < 0 || liveSectors[segment] > sectorsPerSegment) {
+        throw new IllegalStateException(
+            "segment " + segment + " live sectors out of range: " + liveSectors[segment]);
+      }
+      position += inSegment;
+      remaining -= inSegment;
+    }
+  }
+
+  public long liveSectors(int segment) {
+    return liveSectors[segment];
+  }
+
+  public long totalLiveSectors() {
+    return Arrays.stream(liveSectors).sum();
+  }
+
+  public long lastSequence(int segment) {
+    return lastSequence[segment];
+  }
+
+  public void recordBatch(int segment, long sequence) {
+    lastSequence[segment] = Math.max(lastSequence[segment], sequence);
+    prewritten[segment] = true;
+  }
+
+  public boolean isPrewritten(int segment) {
+    return prewritten[segment];
+  }
+
+  public void markPrewritten(int segment) {
+    prewritten[segment] = true;
+  }
+
+  /**
+   * Whether a segment may take new batches: nothing in it is live, and no checkpoint that recovery
+   * might start from needs its batches (all are older than {@code reuseFloorSequence}).
+   */
+  public boolean isReusable(int segment, long reuseFloorSequence) {
+    return liveSectors[segment] == 0 && lastSequence[segment] < reuseFloorSequence;
+  }
+
+  /** Restores one segment's entry from a checkpoint. */
+  public void restore(int segment, long live, long sequence, boolean written) {
+    liveSectors[segment] = live;
+    lastSequence[segment] = sequence;
+    prewritten[segment] = written;
+  }
+
+  /** An independent copy, for a checkpoint taken while the store keeps writing. */
+  public SegmentTable copy() {
+    SegmentTable copy = new SegmentTable(segmentBytes, liveSectors.length);
+    System.arraycopy(liveSectors, 0, copy.liveSectors, 0, liveSectors.length);
+    System.arraycopy(lastSequence, 0, copy.lastSequence, 0, lastSequence.length);
+    System.arraycopy(prewritten, 0, copy.prewritten, 0, prewritten.length);
+    return copy;
+  }
+}
