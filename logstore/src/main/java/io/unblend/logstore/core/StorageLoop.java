@@ -44,6 +44,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
   private static final long PREWRITE = 4L << KIND_SHIFT;
   private static final long INDEX_MASK = (1L << KIND_SHIFT) - 1;
   private static final int PREWRITE_CHUNK_BYTES = 1 << 20;
+  private static final int PREWRITTEN_AHEAD = 2;
 
   private final StoreConfiguration config;
   private final StoreLayout layout;
@@ -95,6 +96,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
   private int prewriteSegment = -1;
   private long prewriteOffsetBytes;
   private boolean prewriteInFlight;
+  private boolean prewriteFinished;
 
   private StoreException failure;
   private Request.Shutdown shutdown;
@@ -182,15 +184,15 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     try {
       while (!stopped) {
         takeRequests();
+        if (shutdown != null && isQuiet()) {
+          finishShutdown();
+          return;
+        }
         sealAndSubmitBatches();
         reads.issuePending();
         startDatasyncIfNeeded();
         startCheckpointIfDue();
         prewriteAhead();
-        if (shutdown != null && isQuiet()) {
-          finishShutdown();
-          return;
-        }
         engine.submit();
         waitForWork();
       }
@@ -264,9 +266,8 @@ public final class StorageLoop implements Runnable, CompletionHandler {
       if (!addPart(request)) {
         return;
       }
-      if (!open.members.contains(request)) {
-        open.members.add(request);
-      }
+      // A request enters a batch at most once: a part that does not fit waits for the next.
+      open.members.add(request);
       request.partsInFlight++;
       if (request.fullyAdded) {
         waiting.poll();
@@ -445,23 +446,32 @@ public final class StorageLoop implements Runnable, CompletionHandler {
         continue;
       }
       free++;
-      if (best < 0 || segments.lastSequence(s) < segments.lastSequence(best)) {
+      if (s == prewriteSegment && prewriteInFlight) {
+        continue;
+      }
+      if (best < 0 || betterHead(s, best)) {
         best = s;
       }
     }
     if (best < 0 || (!freesSpace && free < 2)) {
-      if (free == 0 || !freesSpace) {
-        checkpointsWanted = Math.max(checkpointsWanted, 2);
-      }
-      return -1;
+      checkpointsWanted = Math.max(checkpointsWanted, 2);
+      // The only free segment may be one whose pre-write is finishing: wait for it.
+      return free > (freesSpace ? 0 : 1) ? -2 : -1;
     }
     if (best == prewriteSegment) {
-      if (prewriteInFlight) {
-        return -2;
-      }
       prewriteSegment = -1;
     }
     return best;
+  }
+
+  /** Pre-written segments first (overwrites are fastest), then the longest unused. */
+  private boolean betterHead(int candidate, int best) {
+    boolean candidateReady = segments.isPrewritten(candidate);
+    boolean bestReady = segments.isPrewritten(best);
+    if (candidateReady != bestReady) {
+      return candidateReady;
+    }
+    return segments.lastSequence(candidate) < segments.lastSequence(best);
   }
 
   private void submitOpenBatch() throws NativeIoException {
@@ -658,10 +668,13 @@ public final class StorageLoop implements Runnable, CompletionHandler {
    * extents, so the log's first pass runs at overwrite speed.
    */
   private void prewriteAhead() throws NativeIoException {
-    if (layout.isDevice() || prewriteInFlight || !waiting.isEmpty() || failure != null) {
+    if (layout.isDevice() || prewriteInFlight || prewriteFinished || failure != null) {
       return;
     }
     if (prewriteSegment < 0) {
+      if (readySegments() >= PREWRITTEN_AHEAD) {
+        return;
+      }
       for (int s = 0; s < segments.segmentCount(); s++) {
         if (s != headSegment && !segments.isPrewritten(s) && segments.lastSequence(s) == 0) {
           prewriteSegment = s;
@@ -670,6 +683,8 @@ public final class StorageLoop implements Runnable, CompletionHandler {
         }
       }
       if (prewriteSegment < 0) {
+        // Every segment has been written once: nothing will ever need pre-writing again.
+        prewriteFinished = readySegments() == 0 && allUsedOrPrewritten();
         return;
       }
     }
@@ -681,6 +696,26 @@ public final class StorageLoop implements Runnable, CompletionHandler {
             zeros.asSlice(0, chunk),
             PREWRITE | prewriteSegment));
     prewriteInFlight = true;
+  }
+
+  private boolean allUsedOrPrewritten() {
+    for (int s = 0; s < segments.segmentCount(); s++) {
+      if (!segments.isPrewritten(s) && s != headSegment) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Never-used segments already pre-written, waiting for the head. */
+  private int readySegments() {
+    int ready = 0;
+    for (int s = 0; s < segments.segmentCount(); s++) {
+      if (s != headSegment && segments.isPrewritten(s) && segments.lastSequence(s) == 0) {
+        ready++;
+      }
+    }
+    return ready;
   }
 
   private void prewriteDone(int segment, int result) {
