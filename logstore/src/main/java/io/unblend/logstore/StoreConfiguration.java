@@ -126,6 +126,28 @@ public record StoreConfiguration(
     return new Builder(location);
   }
 
+  /** A builder that starts from this configuration. */
+  public Builder toBuilder() {
+    Builder builder = new Builder(location);
+    builder.createIfMissing = createIfMissing;
+    builder.logBytes = logBytes;
+    builder.segmentBytes = segmentBytes;
+    builder.checkpointSlotBytes = checkpointSlotBytes;
+    builder.queueDepth = queueDepth;
+    builder.batchBytesMax = batchBytesMax;
+    builder.batchEntriesMax = batchEntriesMax;
+    builder.batchesInFlightMax = batchesInFlightMax;
+    builder.inFlightBytesMax = inFlightBytesMax;
+    builder.requestBytesMax = requestBytesMax;
+    builder.readBufferBytes = readBufferBytes;
+    builder.readBuffers = readBuffers;
+    builder.checkpointIntervalBytes = checkpointIntervalBytes;
+    builder.mapExtentsMax = mapExtentsMax;
+    builder.locking = locking;
+    builder.engines = engines;
+    return builder;
+  }
+
   private static void require(boolean valid, String setting, Object value, String accepted) {
     if (!valid) {
       throw new IllegalArgumentException(
