@@ -1,0 +1,258 @@
+package io.unblend.nbd.cli;
+
+import io.unblend.logstore.Store;
+import io.unblend.logstore.StoreConfiguration;
+import io.unblend.logstore.StoreException;
+import io.unblend.logstore.StoreLocation;
+import io.unblend.logstore.Volume;
+import io.unblend.nbd.server.NbdServer;
+import io.unblend.nbd.server.StoreExports;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code unblend serve}: opens (or creates) a store and serves its volumes over NBD. */
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    description = "Serve the store's volumes over NBD until SIGTERM or SIGINT.",
+    sortOptions = false)
+public final class ServeCommand implements Callable<Integer> {
+  static final String DEFAULT_VOLUME = "default";
+
+  @Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      description =
+          "The store's data directory (default: ./data in the project, or $UNBLEND_DATA_DIR).")
+  Path dataDirectory;
+
+  @Option(
+      names = "--device",
+      paramLabel = "PATH",
+      description = "Keep the store on this block device or partition instead of a directory.")
+  Path device;
+
+  @Option(
+      names = "--listen",
+      paramLabel = "HOST:PORT",
+      description =
+          "TCP address to serve on; repeatable (default 127.0.0.1:10809 when no --socket is given).")
+  List<String> listen = new ArrayList<>();
+
+  @Option(
+      names = "--socket",
+      paramLabel = "PATH",
+      description = "Unix socket to serve on; repeatable.")
+  List<Path> sockets = new ArrayList<>();
+
+  @Option(
+      names = "--volume",
+      paramLabel = "NAME=SIZE",
+      description =
+          "Create this thin volume if the store has none of that name; repeatable. Sizes take K, M, G, T (powers of two). Default: default=16G when the store has no volumes.")
+  List<String> volumes = new ArrayList<>();
+
+  @Option(
+      names = "--log-size",
+      paramLabel = "SIZE",
+      converter = Sizes.class,
+      description = "Log capacity of a new store (default: ${DEFAULT-VALUE}).",
+      defaultValue = "4G")
+  long logBytes;
+
+  @Option(
+      names = "--segment-size",
+      paramLabel = "SIZE",
+      converter = Sizes.class,
+      description = "Log segment size of a new store (default: ${DEFAULT-VALUE}).",
+      defaultValue = "64M")
+  long segmentBytes;
+
+  @Option(
+      names = "--max-request",
+      paramLabel = "SIZE",
+      converter = Sizes.class,
+      description = "Largest read or write accepted and advertised (default: ${DEFAULT-VALUE}).",
+      defaultValue = "32M")
+  long requestBytesMax;
+
+  @Option(
+      names = "--max-in-flight",
+      paramLabel = "N",
+      description =
+          "Requests in flight per connection before it stops reading (default: ${DEFAULT-VALUE}).",
+      defaultValue = "128")
+  int requestsInFlightMax;
+
+  @Override
+  public Integer call() throws Exception {
+    Map<String, Long> wanted = parseVolumes();
+    List<InetSocketAddress> addresses = parseListen();
+    if (logBytes % 4096 != 0 || segmentBytes % 4096 != 0 || segmentBytes > Integer.MAX_VALUE) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "--log-size and --segment-size must be multiples of 4K (segments at most 1G)");
+    }
+    StoreLocation location =
+        device != null
+            ? new StoreLocation.Device(device)
+            : new StoreLocation.Directory(
+                dataDirectory != null ? dataDirectory : defaultDataDirectory());
+    StoreConfiguration config =
+        StoreConfiguration.at(location)
+            .logBytes(device != null ? 0 : logBytes)
+            .segmentBytes((int) segmentBytes)
+            .requestBytesMax((int) requestBytesMax)
+            .inFlightBytesMax(Math.max(128L << 20, 4 * requestBytesMax))
+            .build();
+    Store store = Store.open(config);
+    NbdServer server = null;
+    try {
+      ensureVolumes(store, wanted);
+      server =
+          new NbdServer(
+              new StoreExports(store, DEFAULT_VOLUME),
+              new NbdServer.Limits((int) requestBytesMax, requestsInFlightMax));
+      List<String> uris = new ArrayList<>();
+      for (InetSocketAddress address : addresses) {
+        InetSocketAddress bound = server.listenTcp(address);
+        String host = bound.getAddress().getHostAddress();
+        host = host.contains(":") ? "[" + host + "]" : host;
+        uris.add("nbd://" + host + ":" + bound.getPort() + "/" + firstVolume(store, wanted));
+      }
+      for (Path socket : sockets) {
+        server.listenUnix(socket);
+        uris.add(
+            "nbd+unix:///" + firstVolume(store, wanted) + "?socket=" + socket.toAbsolutePath());
+      }
+      CountDownLatch stopped = new CountDownLatch(1);
+      NbdServer running = server;
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    try {
+                      running.drain(10_000);
+                      running.close();
+                      store.close();
+                    } catch (IOException | InterruptedException e) {
+                      System.err.println("unblend: shutdown: " + e.getMessage());
+                    } finally {
+                      stopped.countDown();
+                    }
+                  },
+                  "unblend-shutdown"));
+      System.out.println(
+          "unblend: serving store " + location.path() + " (" + store.engineName() + " engine)");
+      for (String uri : uris) {
+        System.out.println("unblend: ready at " + uri);
+      }
+      System.out.flush();
+      stopped.await();
+      return 0;
+    } catch (RuntimeException | IOException | InterruptedException e) {
+      if (server != null) {
+        server.close();
+      }
+      store.close();
+      throw e;
+    }
+  }
+
+  private static Path defaultDataDirectory() {
+    String configured = System.getenv("UNBLEND_DATA_DIR");
+    return Path.of(configured != null && !configured.isEmpty() ? configured : "data");
+  }
+
+  private Map<String, Long> parseVolumes() {
+    Map<String, Long> parsed = new LinkedHashMap<>();
+    for (String volume : volumes) {
+      int equals = volume.indexOf('=');
+      if (equals <= 0) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--volume " + volume + ": use NAME=SIZE, e.g. --volume vm1=64G");
+      }
+      try {
+        parsed.put(volume.substring(0, equals), Sizes.parse(volume.substring(equals + 1)));
+      } catch (CommandLine.TypeConversionException e) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--volume " + volume + ": " + e.getMessage());
+      }
+    }
+    return parsed;
+  }
+
+  private List<InetSocketAddress> parseListen() {
+    List<InetSocketAddress> parsed = new ArrayList<>();
+    if (listen.isEmpty() && sockets.isEmpty()) {
+      listen.add("127.0.0.1:10809");
+    }
+    for (String address : listen) {
+      int colon = address.lastIndexOf(':');
+      String host = colon < 0 ? "" : address.substring(0, colon);
+      String port = colon < 0 ? address : address.substring(colon + 1);
+      if (host.startsWith("[") && host.endsWith("]")) {
+        host = host.substring(1, host.length() - 1);
+      }
+      try {
+        int number = Integer.parseInt(port);
+        if (number < 0 || number > 65535 || host.isEmpty()) {
+          throw new NumberFormatException();
+        }
+        parsed.add(new InetSocketAddress(host, number));
+      } catch (NumberFormatException e) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(),
+            "--listen " + address + ": use HOST:PORT, e.g. 127.0.0.1:10809 or [::1]:10809");
+      }
+    }
+    return parsed;
+  }
+
+  private void ensureVolumes(Store store, Map<String, Long> wanted) throws StoreException {
+    if (wanted.isEmpty() && store.listVolumes().isEmpty()) {
+      wanted.put(DEFAULT_VOLUME, 16L << 30);
+    }
+    for (Map.Entry<String, Long> entry : wanted.entrySet()) {
+      Volume existing = store.volume(entry.getKey());
+      if (existing == null) {
+        store.createVolume(entry.getKey(), entry.getValue());
+      } else if (existing.sizeBytes() != entry.getValue()) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(),
+            "--volume "
+                + entry.getKey()
+                + "="
+                + entry.getValue()
+                + ": the store already has volume "
+                + entry.getKey()
+                + " of "
+                + existing.sizeBytes()
+                + " bytes; give that size (or leave the --volume out) to serve it as it is");
+      }
+    }
+  }
+
+  private static String firstVolume(Store store, Map<String, Long> wanted) throws StoreException {
+    if (!wanted.isEmpty()) {
+      return wanted.keySet().iterator().next();
+    }
+    if (store.volume(DEFAULT_VOLUME) != null) {
+      return DEFAULT_VOLUME;
+    }
+    return store.listVolumes().isEmpty() ? "" : store.listVolumes().get(0).name();
+  }
+}

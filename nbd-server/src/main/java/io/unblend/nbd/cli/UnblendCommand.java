@@ -1,0 +1,25 @@
+package io.unblend.nbd.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code unblend} command line; {@code ./unblend} at the repository root runs it. */
+@Command(
+    name = "unblend",
+    mixinStandardHelpOptions = true,
+    version = "unblend 0.1.0",
+    description = "A block-storage server: many NBD volumes written into one shared log.",
+    subcommands = {ServeCommand.class})
+public final class UnblendCommand implements Runnable {
+  @Override
+  public void run() {
+    new CommandLine(this).usage(System.out);
+  }
+
+  public static void main(String[] args) {
+    // One line per log record: time, level, what happened.
+    System.setProperty(
+        "java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s %5$s%6$s%n");
+    System.exit(new CommandLine(new UnblendCommand()).execute(args));
+  }
+}

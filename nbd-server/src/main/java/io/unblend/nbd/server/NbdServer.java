@@ -1,0 +1,174 @@
+package io.unblend.nbd.server;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.unblend.nbd.handshake.ExportRegistry;
+import io.unblend.nbd.handshake.HandshakeDecoder;
+import io.unblend.nbd.handshake.Negotiated;
+import io.unblend.nbd.protocol.ReplyMode;
+import io.unblend.nbd.transmission.CommandHandler;
+import io.unblend.nbd.transmission.RequestDecoder;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The NBD server: listens on TCP addresses and unix sockets, runs each connection's handshake and
+ * then its transmission phase. {@link #drain} answers requests in flight, refuses new ones with
+ * NBD_ESHUTDOWN, then closes every connection.
+ */
+public final class NbdServer implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(NbdServer.class.getName());
+
+  /** Limits of the protocol layer, each a named setting of the serve command. */
+  public record Limits(int payloadBytesMax, int requestsInFlightMax) {}
+
+  private final ExportRegistry exports;
+  private final Limits limits;
+  private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+  private final EventLoopGroup workers =
+      new MultiThreadIoEventLoopGroup(
+          Math.max(2, Runtime.getRuntime().availableProcessors()), NioIoHandler.newFactory());
+  private final ChannelGroup listeners = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+  private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+  private final List<CommandHandler> handlers = new ArrayList<>();
+  private final List<Path> sockets = new ArrayList<>();
+  private final AtomicBoolean draining = new AtomicBoolean();
+
+  public NbdServer(ExportRegistry exports, Limits limits) {
+    this.exports = exports;
+    this.limits = limits;
+  }
+
+  /** Listens on a TCP address; returns the bound address (port 0 picks a free one). */
+  public InetSocketAddress listenTcp(InetSocketAddress address) throws InterruptedException {
+    Channel channel =
+        bootstrap()
+            .channel(NioServerSocketChannel.class)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .bind(address)
+            .sync()
+            .channel();
+    listeners.add(channel);
+    return (InetSocketAddress) channel.localAddress();
+  }
+
+  /** Listens on a unix socket, replacing a stale socket file left by a dead server. */
+  public void listenUnix(Path socket) throws InterruptedException, IOException {
+    Files.deleteIfExists(socket);
+    SocketAddress address = UnixDomainSocketAddress.of(socket);
+    Channel channel =
+        bootstrap().channel(NioServerDomainSocketChannel.class).bind(address).sync().channel();
+    listeners.add(channel);
+    sockets.add(socket);
+  }
+
+  private ServerBootstrap bootstrap() {
+    return new ServerBootstrap()
+        .group(boss, workers)
+        .childHandler(
+            new ChannelInitializer<Channel>() {
+              @Override
+              protected void initChannel(Channel channel) {
+                connections.add(channel);
+                channel
+                    .pipeline()
+                    .addLast(
+                        "handshake",
+                        new HandshakeDecoder(
+                            exports,
+                            new HandshakeDecoder.BlockSizes(512, 4096, limits.payloadBytesMax()),
+                            NbdServer.this::startTransmission));
+              }
+            });
+  }
+
+  private void startTransmission(ChannelHandlerContext ctx, Negotiated negotiated) {
+    CommandHandler handler =
+        new CommandHandler(
+            negotiated, limits.payloadBytesMax(), limits.requestsInFlightMax(), draining);
+    synchronized (handlers) {
+      handlers.add(handler);
+    }
+    ctx.channel()
+        .closeFuture()
+        .addListener(
+            closed -> {
+              synchronized (handlers) {
+                handlers.remove(handler);
+              }
+            });
+    ctx.pipeline()
+        .addAfter(
+            ctx.name(),
+            "requests",
+            new RequestDecoder(
+                negotiated.replyMode() == ReplyMode.EXTENDED, limits.payloadBytesMax()))
+        .addAfter("requests", "commands", handler);
+  }
+
+  /**
+   * Stops accepting, answers new requests with NBD_ESHUTDOWN, waits up to {@code timeoutMillis} for
+   * requests in flight, then closes every connection.
+   */
+  public void drain(long timeoutMillis) throws InterruptedException {
+    draining.set(true);
+    listeners.close().await();
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    while (System.nanoTime() < deadline && busy()) {
+      Thread.sleep(10);
+    }
+    connections.close().await();
+    LOG.log(Level.INFO, "NBD server drained and closed {0} connections", connections.size());
+  }
+
+  private boolean busy() {
+    synchronized (handlers) {
+      for (CommandHandler handler : handlers) {
+        if (handler.inFlight() > 0) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public void close() {
+    try {
+      if (!draining.get()) {
+        drain(10_000);
+      }
+      boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).await();
+      workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    for (Path socket : sockets) {
+      try {
+        Files.deleteIfExists(socket);
+      } catch (IOException e) {
+        LOG.log(Level.WARNING, "could not remove socket {0}: {1}", socket, e.getMessage());
+      }
+    }
+  }
+}

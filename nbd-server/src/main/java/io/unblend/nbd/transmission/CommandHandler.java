@@ -1,0 +1,299 @@
+package io.unblend.nbd.transmission;
+
+import static io.unblend.nbd.protocol.NbdConstants.*;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.unblend.logstore.BlockStatusRun;
+import io.unblend.logstore.Volume;
+import io.unblend.nbd.handshake.Negotiated;
+import io.unblend.nbd.protocol.NbdRequest;
+import io.unblend.nbd.protocol.Replies;
+import io.unblend.nbd.protocol.ReplyMode;
+import java.lang.System.Logger.Level;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Carries out transmission requests against the export's volume. Requests run concurrently and are
+ * answered in any order; at most {@code inFlightMax} are in flight per connection, beyond which the
+ * connection stops reading (back-pressure instead of unbounded memory). NBD_CMD_DISC, a dropped
+ * connection and a server shutdown all let requests in flight finish first.
+ */
+public final class CommandHandler extends ChannelInboundHandlerAdapter {
+  private static final System.Logger LOG = System.getLogger(CommandHandler.class.getName());
+
+  private final Negotiated negotiated;
+  private final Volume volume;
+  private final RequestValidator validator;
+  private final int inFlightMax;
+  private final AtomicBoolean draining;
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private volatile boolean disconnecting;
+  private Replies replies;
+
+  public CommandHandler(
+      Negotiated negotiated, int payloadBytesMax, int inFlightMax, AtomicBoolean draining) {
+    this.negotiated = negotiated;
+    this.volume = negotiated.export().volume();
+    this.validator = new RequestValidator(negotiated, payloadBytesMax);
+    this.inFlightMax = inFlightMax;
+    this.draining = draining;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    replies = new Replies(ctx.alloc(), negotiated.replyMode());
+    LOG.log(
+        Level.INFO,
+        "client {0} opened export {1} ({2} replies)",
+        ctx.channel().remoteAddress(),
+        negotiated.export().name(),
+        negotiated.replyMode().name().toLowerCase(java.util.Locale.ROOT));
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    LOG.log(
+        Level.INFO,
+        "client {0} closed export {1}",
+        ctx.channel().remoteAddress(),
+        negotiated.export().name());
+    super.channelInactive(ctx);
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object message) {
+    NbdRequest request = (NbdRequest) message;
+    if (request.type == NBD_CMD_DISC) {
+      request.release();
+      disconnecting = true;
+      closeIfIdle(ctx);
+      return;
+    }
+    if (inFlight.incrementAndGet() >= inFlightMax) {
+      ctx.channel().config().setAutoRead(false);
+    }
+    int error = draining.get() ? NBD_ESHUTDOWN : validator.check(request);
+    if (error != 0) {
+      finish(ctx, request, replies.done(request.cookie, request.offset, error));
+      return;
+    }
+    switch (request.type) {
+      case NBD_CMD_READ -> read(ctx, request);
+      case NBD_CMD_WRITE -> {
+        if (request.length == 0) {
+          finish(ctx, request, replies.done(request.cookie, request.offset, 0));
+        } else {
+          MemorySegment data = MemorySegment.ofBuffer(request.payload.nioBuffer());
+          answer(ctx, request, volume.write(request.offset, data, request.has(NBD_CMD_FLAG_FUA)));
+        }
+      }
+      case NBD_CMD_FLUSH -> answer(ctx, request, volume.flush());
+      case NBD_CMD_TRIM -> answer(ctx, request, ranged(request, false));
+      case NBD_CMD_WRITE_ZEROES ->
+          answer(ctx, request, ranged(request, request.has(NBD_CMD_FLAG_NO_HOLE)));
+      case NBD_CMD_CACHE -> finish(ctx, request, replies.done(request.cookie, request.offset, 0));
+      case NBD_CMD_BLOCK_STATUS -> blockStatus(ctx, request);
+      default -> throw new IllegalStateException("validated request of unknown type " + request);
+    }
+  }
+
+  private CompletableFuture<Void> ranged(NbdRequest request, boolean noHole) {
+    if (request.length == 0) {
+      return CompletableFuture.completedFuture(null);
+    }
+    boolean fua = request.has(NBD_CMD_FLAG_FUA);
+    return request.type == NBD_CMD_TRIM
+        ? volume.trim(request.offset, request.length, fua)
+        : volume.writeZeroes(request.offset, request.length, noHole, fua);
+  }
+
+  private void answer(ChannelHandlerContext ctx, NbdRequest request, CompletableFuture<Void> done) {
+    done.whenComplete(
+        (ignored, failure) ->
+            finish(
+                ctx,
+                request,
+                failure == null
+                    ? replies.done(request.cookie, request.offset, 0)
+                    : errorReply(request, failure)));
+  }
+
+  private ByteBuf errorReply(NbdRequest request, Throwable failure) {
+    int error = Errors.nbdError(failure);
+    if (error == NBD_EIO) {
+      LOG.log(
+          Level.WARNING,
+          "{0} on export {1} failed: {2}",
+          request,
+          negotiated.export().name(),
+          Errors.message(failure));
+    }
+    return replies.mode() == ReplyMode.SIMPLE
+        ? replies.done(request.cookie, request.offset, error)
+        : replies.error(request.cookie, request.offset, error, Errors.message(failure));
+  }
+
+  // ---- READ ------------------------------------------------------------------------------------
+
+  private void read(ChannelHandlerContext ctx, NbdRequest request) {
+    int length = (int) request.length;
+    if (length == 0) {
+      finish(
+          ctx,
+          request,
+          replies.mode() == ReplyMode.SIMPLE
+              ? replies.simpleReadHeader(request.cookie)
+              : replies.none(request.cookie, request.offset));
+      return;
+    }
+    boolean holesAsChunks = replies.mode() != ReplyMode.SIMPLE && !request.has(NBD_CMD_FLAG_DF);
+    if (!holesAsChunks) {
+      readWhole(ctx, request, null);
+      return;
+    }
+    volume
+        .blockStatus(request.offset, length)
+        .whenComplete(
+            (runs, failure) -> {
+              if (failure != null) {
+                finish(ctx, request, errorReply(request, failure));
+              } else if (runs.size() == 1 && runs.get(0).zero()) {
+                finish(
+                    ctx,
+                    request,
+                    replies.offsetHole(
+                        request.cookie, request.offset, request.offset, length, true));
+              } else {
+                readWhole(ctx, request, runs.size() == 1 ? null : runs);
+              }
+            });
+  }
+
+  /** Reads the range once; with {@code runs}, sends its zero runs as holes and the rest as data. */
+  private void readWhole(ChannelHandlerContext ctx, NbdRequest request, List<BlockStatusRun> runs) {
+    int length = (int) request.length;
+    ByteBuf data = ctx.alloc().directBuffer(length);
+    MemorySegment into = MemorySegment.ofBuffer(data.nioBuffer(0, length));
+    volume
+        .read(request.offset, into)
+        .whenComplete(
+            (ignored, failure) -> {
+              if (failure != null) {
+                data.release();
+                finish(ctx, request, errorReply(request, failure));
+                return;
+              }
+              data.writerIndex(length);
+              if (replies.mode() == ReplyMode.SIMPLE) {
+                finish(ctx, request, replies.simpleReadHeader(request.cookie), data);
+              } else if (runs == null) {
+                finish(
+                    ctx,
+                    request,
+                    replies.offsetDataHeader(
+                        request.cookie, request.offset, request.offset, length, true),
+                    data);
+              } else {
+                sendChunks(ctx, request, data, runs);
+              }
+            });
+  }
+
+  private void sendChunks(
+      ChannelHandlerContext ctx, NbdRequest request, ByteBuf data, List<BlockStatusRun> runs) {
+    long position = request.offset;
+    int index = 0;
+    List<ByteBuf> parts = new ArrayList<>();
+    for (BlockStatusRun run : runs) {
+      int bytes = (int) run.lengthBytes();
+      if (run.zero()) {
+        parts.add(replies.offsetHole(request.cookie, request.offset, position, bytes, false));
+      } else {
+        parts.add(replies.offsetDataHeader(request.cookie, request.offset, position, bytes, false));
+        parts.add(data.retainedSlice(index, bytes));
+      }
+      position += bytes;
+      index += bytes;
+    }
+    data.release();
+    parts.add(replies.none(request.cookie, request.offset));
+    finish(ctx, request, parts.toArray(ByteBuf[]::new));
+  }
+
+  // ---- BLOCK_STATUS ----------------------------------------------------------------------------
+
+  private void blockStatus(ChannelHandlerContext ctx, NbdRequest request) {
+    if (request.length == 0) {
+      finish(ctx, request, replies.done(request.cookie, request.offset, NBD_EINVAL));
+      return;
+    }
+    volume
+        .blockStatus(request.offset, request.length)
+        .whenComplete(
+            (runs, failure) -> {
+              if (failure != null) {
+                finish(ctx, request, errorReply(request, failure));
+                return;
+              }
+              List<long[]> descriptors = new ArrayList<>();
+              for (BlockStatusRun run : runs) {
+                int flags = (run.hole() ? NBD_STATE_HOLE : 0) | (run.zero() ? NBD_STATE_ZERO : 0);
+                descriptors.add(new long[] {run.lengthBytes(), flags});
+                if (request.has(NBD_CMD_FLAG_REQ_ONE)) {
+                  break;
+                }
+              }
+              finish(
+                  ctx,
+                  request,
+                  replies.blockStatus(
+                      request.cookie, request.offset, Negotiated.BASE_ALLOCATION_ID, descriptors));
+            });
+  }
+
+  // ---- completion ------------------------------------------------------------------------------
+
+  /**
+   * Sends a whole reply in one write, so that no other reply can come between its parts, and frees
+   * the request's slot.
+   */
+  private void finish(ChannelHandlerContext ctx, NbdRequest request, ByteBuf... parts) {
+    request.release();
+    ctx.writeAndFlush(parts.length == 1 ? parts[0] : Unpooled.wrappedBuffer(parts));
+    int left = inFlight.decrementAndGet();
+    if (left < inFlightMax && !disconnecting) {
+      ctx.channel().config().setAutoRead(true);
+    }
+    closeIfIdle(ctx);
+  }
+
+  private void closeIfIdle(ChannelHandlerContext ctx) {
+    if (disconnecting && inFlight.get() == 0) {
+      ctx.flush();
+      ctx.close();
+    }
+  }
+
+  /** Requests still being carried out on this connection. */
+  public int inFlight() {
+    return inFlight.get();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    LOG.log(
+        Level.WARNING,
+        "closing {0} after an error: {1}",
+        ctx.channel().remoteAddress(),
+        cause.toString());
+    ctx.close();
+  }
+}

@@ -1,0 +1,106 @@
+package io.unblend.nbd.transmission;
+
+import static io.unblend.nbd.protocol.NbdConstants.NBD_CMD_FLAG_PAYLOAD_LEN;
+import static io.unblend.nbd.protocol.NbdConstants.NBD_CMD_WRITE;
+import static io.unblend.nbd.protocol.NbdConstants.NBD_EXTENDED_REQUEST_MAGIC;
+import static io.unblend.nbd.protocol.NbdConstants.NBD_REQUEST_MAGIC;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.unblend.nbd.protocol.NbdRequest;
+import java.lang.System.Logger.Level;
+import java.util.List;
+
+/**
+ * Decodes transmission requests (doc/proto.md "Request message"), compact or extended, with their
+ * payloads. A payload over the limit is read and dropped so the stream stays in sync, and the
+ * request is marked so it gets an error; a wrong magic means the stream is lost: the connection
+ * closes with a log line saying so.
+ */
+public final class RequestDecoder extends ByteToMessageDecoder {
+  private static final System.Logger LOG = System.getLogger(RequestDecoder.class.getName());
+
+  private enum State {
+    HEADER,
+    PAYLOAD,
+    SKIP_PAYLOAD,
+    BAD_MESSAGE
+  }
+
+  private final boolean extended;
+  private final long payloadBytesMax;
+  private State state = State.HEADER;
+  private int flags;
+  private int type;
+  private long cookie;
+  private long offset;
+  private long length;
+  private long payloadBytes;
+
+  public RequestDecoder(boolean extended, long payloadBytesMax) {
+    this.extended = extended;
+    this.payloadBytesMax = payloadBytesMax;
+  }
+
+  @Override
+  protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+    while (true) {
+      switch (state) {
+        case HEADER -> {
+          int headerBytes = extended ? NbdRequest.EXTENDED_BYTES : NbdRequest.COMPACT_BYTES;
+          if (in.readableBytes() < headerBytes) {
+            return;
+          }
+          int magic = in.readInt();
+          if (magic != (extended ? NBD_EXTENDED_REQUEST_MAGIC : NBD_REQUEST_MAGIC)) {
+            LOG.log(
+                Level.WARNING,
+                "closing {0}: request with bad magic 0x{1}; the stream cannot be followed",
+                ctx.channel().remoteAddress(),
+                Integer.toHexString(magic));
+            state = State.BAD_MESSAGE;
+            in.skipBytes(in.readableBytes());
+            ctx.close();
+            return;
+          }
+          flags = in.readUnsignedShort();
+          type = in.readUnsignedShort();
+          cookie = in.readLong();
+          offset = in.readLong();
+          length = extended ? in.readLong() : in.readUnsignedInt();
+          boolean hasPayload =
+              extended ? (flags & NBD_CMD_FLAG_PAYLOAD_LEN) != 0 : type == NBD_CMD_WRITE;
+          payloadBytes = hasPayload ? length : 0;
+          if (payloadBytes == 0) {
+            out.add(new NbdRequest(flags, type, cookie, offset, length, null, false));
+            continue;
+          }
+          state = payloadBytes > payloadBytesMax ? State.SKIP_PAYLOAD : State.PAYLOAD;
+        }
+        case PAYLOAD -> {
+          if (in.readableBytes() < payloadBytes) {
+            return;
+          }
+          ByteBuf payload = in.readRetainedSlice((int) payloadBytes);
+          out.add(new NbdRequest(flags, type, cookie, offset, length, payload, false));
+          state = State.HEADER;
+        }
+        case SKIP_PAYLOAD -> {
+          int skip = (int) Math.min(in.readableBytes(), payloadBytes);
+          in.skipBytes(skip);
+          payloadBytes -= skip;
+          if (payloadBytes > 0) {
+            return;
+          }
+          out.add(new NbdRequest(flags, type, cookie, offset, length, null, true));
+          state = State.HEADER;
+        }
+        case BAD_MESSAGE -> {
+          in.skipBytes(in.readableBytes());
+          return;
+        }
+      }
+    }
+  }
+}
