@@ -18,8 +18,7 @@ public final class UnblendCommand implements Runnable {
 
   public static void main(String[] args) {
     // One line per log record: time, level, what happened.
-    System.setProperty(
-        "java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s %5$s%6$s%n");
+    System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s %5$s%6$s%n");
     System.exit(new CommandLine(new UnblendCommand()).execute(args));
   }
 }

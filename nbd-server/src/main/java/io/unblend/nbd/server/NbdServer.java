@@ -19,6 +19,7 @@ import io.unblend.nbd.handshake.Negotiated;
 import io.unblend.nbd.protocol.ReplyMode;
 import io.unblend.nbd.transmission.CommandHandler;
 import io.unblend.nbd.transmission.RequestDecoder;
+import io.unblend.nbd.transmission.UnalignedRequests;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
@@ -53,6 +54,7 @@ public final class NbdServer implements AutoCloseable {
   private final List<CommandHandler> handlers = new ArrayList<>();
   private final List<Path> sockets = new ArrayList<>();
   private final AtomicBoolean draining = new AtomicBoolean();
+  private final UnalignedRequests unaligned = new UnalignedRequests();
 
   public NbdServer(ExportRegistry exports, Limits limits) {
     this.exports = exports;
@@ -105,7 +107,11 @@ public final class NbdServer implements AutoCloseable {
   private void startTransmission(ChannelHandlerContext ctx, Negotiated negotiated) {
     CommandHandler handler =
         new CommandHandler(
-            negotiated, limits.payloadBytesMax(), limits.requestsInFlightMax(), draining);
+            negotiated,
+            limits.payloadBytesMax(),
+            limits.requestsInFlightMax(),
+            draining,
+            unaligned);
     synchronized (handlers) {
       handlers.add(handler);
     }

@@ -7,7 +7,9 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.unblend.logstore.BlockStatusRun;
+import io.unblend.logstore.StoreException;
 import io.unblend.logstore.Volume;
+import io.unblend.nativeio.Errno;
 import io.unblend.nbd.handshake.Negotiated;
 import io.unblend.nbd.protocol.NbdRequest;
 import io.unblend.nbd.protocol.Replies;
@@ -34,13 +36,21 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
   private final RequestValidator validator;
   private final int inFlightMax;
   private final AtomicBoolean draining;
+  private final UnalignedRequests unaligned;
+  private final int payloadBytesMax;
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean disconnecting;
   private Replies replies;
 
   public CommandHandler(
-      Negotiated negotiated, int payloadBytesMax, int inFlightMax, AtomicBoolean draining) {
+      Negotiated negotiated,
+      int payloadBytesMax,
+      int inFlightMax,
+      AtomicBoolean draining,
+      UnalignedRequests unaligned) {
     this.negotiated = negotiated;
+    this.unaligned = unaligned;
+    this.payloadBytesMax = payloadBytesMax;
     this.volume = negotiated.export().volume();
     this.validator = new RequestValidator(negotiated, payloadBytesMax);
     this.inFlightMax = inFlightMax;
@@ -92,7 +102,13 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
           finish(ctx, request, replies.done(request.cookie, request.offset, 0));
         } else {
           MemorySegment data = MemorySegment.ofBuffer(request.payload.nioBuffer());
-          answer(ctx, request, volume.write(request.offset, data, request.has(NBD_CMD_FLAG_FUA)));
+          boolean fua = request.has(NBD_CMD_FLAG_FUA);
+          answer(
+              ctx,
+              request,
+              UnalignedRequests.aligned(request.offset, request.length)
+                  ? volume.write(request.offset, data, fua)
+                  : unaligned.write(volume, request.offset, request.length, data, fua));
         }
       }
       case NBD_CMD_FLUSH -> answer(ctx, request, volume.flush());
@@ -106,13 +122,29 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
   }
 
   private CompletableFuture<Void> ranged(NbdRequest request, boolean noHole) {
-    if (request.length == 0) {
-      return CompletableFuture.completedFuture(null);
-    }
     boolean fua = request.has(NBD_CMD_FLAG_FUA);
+    long start = request.offset;
+    long length = request.length;
+    if (!UnalignedRequests.aligned(start, length)) {
+      if (request.type == NBD_CMD_WRITE_ZEROES) {
+        return length <= payloadBytesMax
+            ? unaligned.write(volume, start, length, null, fua)
+            : CompletableFuture.failedFuture(
+                new StoreException(
+                    Errno.EINVAL,
+                    "unaligned WRITE_ZEROES is limited to " + payloadBytesMax + " bytes"));
+      }
+      // TRIM is advisory: the partial sectors at either end keep their data.
+      long end = UnalignedRequests.alignDown(start + length);
+      start = UnalignedRequests.alignUp(start);
+      length = Math.max(0, end - start);
+    }
+    if (length == 0) {
+      return fua ? volume.flush() : CompletableFuture.completedFuture(null);
+    }
     return request.type == NBD_CMD_TRIM
-        ? volume.trim(request.offset, request.length, fua)
-        : volume.writeZeroes(request.offset, request.length, noHole, fua);
+        ? volume.trim(start, length, fua)
+        : volume.writeZeroes(start, length, noHole, fua);
   }
 
   private void answer(ChannelHandlerContext ctx, NbdRequest request, CompletableFuture<Void> done) {
@@ -154,7 +186,10 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
               : replies.none(request.cookie, request.offset));
       return;
     }
-    boolean holesAsChunks = replies.mode() != ReplyMode.SIMPLE && !request.has(NBD_CMD_FLAG_DF);
+    boolean holesAsChunks =
+        replies.mode() != ReplyMode.SIMPLE
+            && !request.has(NBD_CMD_FLAG_DF)
+            && UnalignedRequests.aligned(request.offset, length);
     if (!holesAsChunks) {
       readWhole(ctx, request, null);
       return;
@@ -182,8 +217,9 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
     int length = (int) request.length;
     ByteBuf data = ctx.alloc().directBuffer(length);
     MemorySegment into = MemorySegment.ofBuffer(data.nioBuffer(0, length));
-    volume
-        .read(request.offset, into)
+    (UnalignedRequests.aligned(request.offset, length)
+            ? volume.read(request.offset, into)
+            : unaligned.read(volume, request.offset, into))
         .whenComplete(
             (ignored, failure) -> {
               if (failure != null) {
@@ -235,8 +271,11 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
       finish(ctx, request, replies.done(request.cookie, request.offset, NBD_EINVAL));
       return;
     }
+    // Unaligned queries cover the surrounding sectors; the first run starts at the offset asked.
+    long start = UnalignedRequests.alignDown(request.offset);
+    long end = UnalignedRequests.alignUp(request.offset + request.length);
     volume
-        .blockStatus(request.offset, request.length)
+        .blockStatus(start, end - start)
         .whenComplete(
             (runs, failure) -> {
               if (failure != null) {
@@ -244,9 +283,15 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
                 return;
               }
               List<long[]> descriptors = new ArrayList<>();
+              long skip = request.offset - start;
               for (BlockStatusRun run : runs) {
                 int flags = (run.hole() ? NBD_STATE_HOLE : 0) | (run.zero() ? NBD_STATE_ZERO : 0);
-                descriptors.add(new long[] {run.lengthBytes(), flags});
+                long length = run.lengthBytes() - skip;
+                skip = Math.max(0, -length);
+                if (length <= 0) {
+                  continue;
+                }
+                descriptors.add(new long[] {length, flags});
                 if (request.has(NBD_CMD_FLAG_REQ_ONE)) {
                   break;
                 }

@@ -12,8 +12,6 @@ import io.unblend.nbd.protocol.ReplyMode;
  * block size, the maximum payload, the export's bounds and read-only state.
  */
 final class RequestValidator {
-  static final int MINIMUM_BLOCK_BYTES = 512;
-
   private final Negotiated negotiated;
   private final int payloadBytesMax;
 
@@ -57,9 +55,6 @@ final class RequestValidator {
       return NBD_EPERM;
     }
     if (request.type == NBD_CMD_BLOCK_STATUS && !negotiated.baseAllocation()) {
-      return NBD_EINVAL;
-    }
-    if (request.offset % MINIMUM_BLOCK_BYTES != 0 || request.length % MINIMUM_BLOCK_BYTES != 0) {
       return NBD_EINVAL;
     }
     if ((request.type == NBD_CMD_READ || request.type == NBD_CMD_WRITE)
