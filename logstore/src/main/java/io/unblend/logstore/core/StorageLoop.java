@@ -247,6 +247,9 @@ public final class StorageLoop implements Runnable, CompletionHandler {
         return;
       }
       if (!placeOpenBatch()) {
+        if (open.isEmpty() && !waiting.isEmpty()) {
+          continue; // The batch failed with ENOSPC: answer the requests behind it the same way.
+        }
         return;
       }
       submitOpenBatch();
