@@ -24,7 +24,8 @@ import io.unblend.nativeio.NativeIoException;
  * @param batchesInFlightMax batches written concurrently; writes that arrive meanwhile form the
  *     next batch, so no write waits longer than this many batch writes before its own starts
  * @param inFlightBytesMax write bytes accepted but not completed; callers block beyond it
- * @param requestBytesMax the largest single read or write (32 MiB, the NBD maximum we advertise)
+ * @param requestBytesMax the largest single read or write; writes larger than a batch are split
+ *     over several batches, reads over several staging buffers (default 32 MiB)
  * @param readBufferBytes the size of one staging buffer for O_DIRECT reads
  * @param readBuffers how many read staging buffers (reads queue when all are busy)
  * @param checkpointIntervalBytes log bytes written between background checkpoints
@@ -97,10 +98,10 @@ public record StoreConfiguration(
     require(
         requestBytesMax >= Bytes.BLOCK_BYTES
             && requestBytesMax % Bytes.BLOCK_BYTES == 0
-            && requestBytesMax <= segmentBytes - BatchHeader.MAX_BLOCKS * Bytes.BLOCK_BYTES,
+            && requestBytesMax <= IoEngine.MAX_TRANSFER_BYTES,
         "requestBytesMax",
         requestBytesMax,
-        "a multiple of 4096 that fits in a segment with a batch header");
+        "a multiple of 4096, at most " + IoEngine.MAX_TRANSFER_BYTES);
     require(
         inFlightBytesMax >= requestBytesMax,
         "inFlightBytesMax",

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -66,6 +67,12 @@ public final class ServeCommand implements Callable<Integer> {
   List<String> volumes = new ArrayList<>();
 
   @Option(
+      names = "--read-only",
+      paramLabel = "NAME",
+      description = "Serve this volume read-only (writes get EPERM); repeatable.")
+  List<String> readOnly = new ArrayList<>();
+
+  @Option(
       names = "--log-size",
       paramLabel = "SIZE",
       converter = Sizes.class,
@@ -85,7 +92,8 @@ public final class ServeCommand implements Callable<Integer> {
       names = "--max-request",
       paramLabel = "SIZE",
       converter = Sizes.class,
-      description = "Largest read or write accepted and advertised (default: ${DEFAULT-VALUE}).",
+      description =
+          "Largest read or write advertised to clients (default: ${DEFAULT-VALUE}); clients that do not ask are served up to four times as much.",
       defaultValue = "32M")
   long requestBytesMax;
 
@@ -101,6 +109,11 @@ public final class ServeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Map<String, Long> wanted = parseVolumes();
     List<InetSocketAddress> addresses = parseListen();
+    long acceptedBytesMax = Math.min(1L << 30, 4 * requestBytesMax);
+    if (requestBytesMax % 4096 != 0 || requestBytesMax > (1 << 30)) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--max-request must be a multiple of 4K, at most 1G");
+    }
     if (logBytes % 4096 != 0 || segmentBytes % 4096 != 0 || segmentBytes > Integer.MAX_VALUE) {
       throw new CommandLine.ParameterException(
           spec.commandLine(),
@@ -115,8 +128,8 @@ public final class ServeCommand implements Callable<Integer> {
         StoreConfiguration.at(location)
             .logBytes(device != null ? 0 : logBytes)
             .segmentBytes((int) segmentBytes)
-            .requestBytesMax((int) requestBytesMax)
-            .inFlightBytesMax(Math.max(128L << 20, 4 * requestBytesMax))
+            .requestBytesMax((int) acceptedBytesMax)
+            .inFlightBytesMax(Math.max(256L << 20, 2 * acceptedBytesMax))
             .build();
     Store store = Store.open(config);
     NbdServer server = null;
@@ -124,8 +137,9 @@ public final class ServeCommand implements Callable<Integer> {
       ensureVolumes(store, wanted);
       server =
           new NbdServer(
-              new StoreExports(store, DEFAULT_VOLUME),
-              new NbdServer.Limits((int) requestBytesMax, requestsInFlightMax));
+              new StoreExports(store, DEFAULT_VOLUME, Set.copyOf(readOnly)),
+              new NbdServer.Limits(
+                  (int) requestBytesMax, (int) acceptedBytesMax, requestsInFlightMax));
       List<String> uris = new ArrayList<>();
       for (InetSocketAddress address : addresses) {
         InetSocketAddress bound = server.listenTcp(address);

@@ -40,8 +40,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class NbdServer implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(NbdServer.class.getName());
 
-  /** Limits of the protocol layer, each a named setting of the serve command. */
-  public record Limits(int payloadBytesMax, int requestsInFlightMax) {}
+  /**
+   * Limits of the protocol layer, each a named setting of the serve command.
+   *
+   * @param advertisedPayloadBytesMax the maximum payload announced in NBD_INFO_BLOCK_SIZE
+   * @param payloadBytesMax the largest read or write accepted; more than advertised, for clients
+   *     that never asked (doc/proto.md: a server should accept at least 2^25 from them)
+   * @param requestsInFlightMax requests in flight per connection before it stops reading
+   */
+  public record Limits(
+      int advertisedPayloadBytesMax, int payloadBytesMax, int requestsInFlightMax) {}
 
   private final ExportRegistry exports;
   private final Limits limits;

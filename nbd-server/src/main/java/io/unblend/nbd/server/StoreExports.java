@@ -8,15 +8,21 @@ import io.unblend.nbd.handshake.Export;
 import io.unblend.nbd.handshake.ExportRegistry;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /** Every volume of a store is an export of the same name; "" means the default volume. */
 public final class StoreExports implements ExportRegistry {
   private final Store store;
   private final String defaultVolume;
+  private final Set<String> readOnly;
 
-  public StoreExports(Store store, String defaultVolume) {
+  /**
+   * @param readOnly volumes served read-only: writes get NBD_EPERM
+   */
+  public StoreExports(Store store, String defaultVolume, Set<String> readOnly) {
     this.store = store;
     this.defaultVolume = defaultVolume;
+    this.readOnly = Set.copyOf(readOnly);
   }
 
   @Override
@@ -41,8 +47,12 @@ public final class StoreExports implements ExportRegistry {
     return exports;
   }
 
-  private static Export export(Volume volume) {
+  private Export export(Volume volume) {
+    boolean isReadOnly = readOnly.contains(volume.name());
     return new Export(
-        volume.name(), "unblend thin volume, " + volume.sizeBytes() + " bytes", volume, false);
+        volume.name(),
+        "unblend thin volume, " + volume.sizeBytes() + " bytes" + (isReadOnly ? ", read-only" : ""),
+        volume,
+        isReadOnly);
   }
 }

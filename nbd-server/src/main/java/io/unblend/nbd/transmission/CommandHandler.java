@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Carries out transmission requests against the export's volume. Requests run concurrently and are
@@ -31,6 +32,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class CommandHandler extends ChannelInboundHandlerAdapter {
   private static final System.Logger LOG = System.getLogger(CommandHandler.class.getName());
 
+  /**
+   * Read and write bytes in flight per connection beyond which it stops reading: keeps memory
+   * bounded and keeps the store's own admission limit from blocking the event loop.
+   */
+  public static final long IN_FLIGHT_BYTES_MAX = 64L << 20;
+
   private final Negotiated negotiated;
   private final Volume volume;
   private final RequestValidator validator;
@@ -39,8 +46,10 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
   private final UnalignedRequests unaligned;
   private final int payloadBytesMax;
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicLong inFlightBytes = new AtomicLong();
   private volatile boolean disconnecting;
   private Replies replies;
+  private Runnable afterReply;
 
   public CommandHandler(
       Negotiated negotiated,
@@ -60,21 +69,22 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     replies = new Replies(ctx.alloc(), negotiated.replyMode());
+    afterReply =
+        () -> {
+          updateAutoRead(ctx);
+          closeIfIdle(ctx);
+        };
     LOG.log(
         Level.INFO,
         "client {0} opened export {1} ({2} replies)",
-        ctx.channel().remoteAddress(),
+        client(ctx),
         negotiated.export().name(),
         negotiated.replyMode().name().toLowerCase(java.util.Locale.ROOT));
   }
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-    LOG.log(
-        Level.INFO,
-        "client {0} closed export {1}",
-        ctx.channel().remoteAddress(),
-        negotiated.export().name());
+    LOG.log(Level.INFO, "client {0} closed export {1}", client(ctx), negotiated.export().name());
     super.channelInactive(ctx);
   }
 
@@ -87,9 +97,9 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
       closeIfIdle(ctx);
       return;
     }
-    if (inFlight.incrementAndGet() >= inFlightMax) {
-      ctx.channel().config().setAutoRead(false);
-    }
+    inFlight.incrementAndGet();
+    inFlightBytes.addAndGet(requestBytes(request));
+    updateAutoRead(ctx);
     int error = draining.get() ? NBD_ESHUTDOWN : validator.check(request);
     if (error != 0) {
       finish(ctx, request, replies.done(request.cookie, request.offset, error));
@@ -119,6 +129,13 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
       case NBD_CMD_BLOCK_STATUS -> blockStatus(ctx, request);
       default -> throw new IllegalStateException("validated request of unknown type " + request);
     }
+  }
+
+  /** The client's address, or the socket path it came through. */
+  private static String client(ChannelHandlerContext ctx) {
+    Object remote = ctx.channel().remoteAddress();
+    String text = remote == null ? "" : remote.toString();
+    return text.isEmpty() ? "on unix socket " + ctx.channel().localAddress() : text;
   }
 
   private CompletableFuture<Void> ranged(NbdRequest request, boolean noHole) {
@@ -311,13 +328,26 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
    * the request's slot.
    */
   private void finish(ChannelHandlerContext ctx, NbdRequest request, ByteBuf... parts) {
+    long bytes = requestBytes(request);
     request.release();
     ctx.writeAndFlush(parts.length == 1 ? parts[0] : Unpooled.wrappedBuffer(parts));
-    int left = inFlight.decrementAndGet();
-    if (left < inFlightMax && !disconnecting) {
-      ctx.channel().config().setAutoRead(true);
+    inFlight.decrementAndGet();
+    inFlightBytes.addAndGet(-bytes);
+    // Decided on the event loop only, so a stale decision can never leave reading switched off.
+    if (ctx.executor().inEventLoop()) {
+      updateAutoRead(ctx);
+      closeIfIdle(ctx);
+    } else {
+      ctx.executor().execute(afterReply);
     }
-    closeIfIdle(ctx);
+  }
+
+  private void updateAutoRead(ChannelHandlerContext ctx) {
+    boolean room =
+        inFlight.get() < inFlightMax && inFlightBytes.get() < IN_FLIGHT_BYTES_MAX && !disconnecting;
+    if (ctx.channel().config().isAutoRead() != room) {
+      ctx.channel().config().setAutoRead(room);
+    }
   }
 
   private void closeIfIdle(ChannelHandlerContext ctx) {
@@ -325,6 +355,10 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
       ctx.flush();
       ctx.close();
     }
+  }
+
+  private static long requestBytes(NbdRequest request) {
+    return request.type == NBD_CMD_READ || request.type == NBD_CMD_WRITE ? request.length : 0;
   }
 
   /** Requests still being carried out on this connection. */
