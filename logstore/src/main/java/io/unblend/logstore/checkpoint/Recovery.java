@@ -183,7 +183,7 @@ public final class Recovery {
           < Bytes.BLOCK_BYTES) {
         return "log ends";
       }
-      String problem = BatchHeader.checkFirstBlock(first);
+      String problem = BatchHeader.checkFirstBlock(first, layout.superblock().storeId());
       if (problem != null) {
         return problem;
       }
@@ -246,9 +246,12 @@ public final class Recovery {
     }
   }
 
+  /** Grows the buffer, keeping the batch's first block, which was read into it already. */
   private void ensureBuffer(long bytes) {
     if (buffer.byteSize() < bytes) {
-      buffer = arena.allocate(Bytes.roundUpToBlock(bytes), Bytes.BLOCK_BYTES);
+      MemorySegment bigger = arena.allocate(Bytes.roundUpToBlock(bytes), Bytes.BLOCK_BYTES);
+      MemorySegment.copy(buffer, 0, bigger, 0, Bytes.BLOCK_BYTES);
+      buffer = bigger;
     }
   }
 
@@ -272,7 +275,7 @@ public final class Recovery {
     MemorySegment first = buffer.asSlice(0, Bytes.BLOCK_BYTES);
     for (int s = 0; s < layout.superblock().segmentCount(); s++) {
       if (io.read(layout.log().file(), layout.byteOffsetOf(s, 0), first) < Bytes.BLOCK_BYTES
-          || BatchHeader.checkFirstBlock(first) != null) {
+          || BatchHeader.checkFirstBlock(first, layout.superblock().storeId()) != null) {
         continue;
       }
       segmentStartsBySequence.put(BatchHeader.sequence(first), s);

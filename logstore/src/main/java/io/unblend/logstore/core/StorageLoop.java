@@ -480,7 +480,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
   private void submitOpenBatch() throws NativeIoException {
     BatchBuffer batch = open;
     long sequence = nextSequence++;
-    batch.seal(sequence, epoch);
+    batch.seal(storeId, sequence, epoch);
     batch.segment = headSegment;
     batch.offsetBytes = headOffsetBytes;
     long headerBytes = batch.headerBytes();
@@ -494,12 +494,6 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     if (problem != null) {
       throw new IllegalStateException("built an invalid batch " + sequence + ": " + problem);
     }
-    applier.apply(header, data, batch.dataAddress);
-    segments.recordBatch(headSegment, sequence);
-    for (Request.Logged member : batch.members) {
-      member.lastSequence = sequence;
-    }
-
     long offset = layout.byteOffsetOf(headSegment, headOffsetBytes);
     requirePrepared(
         engine.prepareWrite(layout.log().file(), offset, header, BATCH_HEADER | batch.slot));
@@ -509,6 +503,14 @@ public final class StorageLoop implements Runnable, CompletionHandler {
           engine.prepareWrite(
               layout.log().file(), offset + headerBytes, data, BATCH_DATA | batch.slot));
       batch.writesInFlight = 2;
+    }
+    // The device starts on the batch while this thread updates the maps; nothing reads them
+    // before this method returns, and completions are only taken later.
+    engine.submit();
+    applier.apply(header, data, batch.dataAddress);
+    segments.recordBatch(headSegment, sequence);
+    for (Request.Logged member : batch.members) {
+      member.lastSequence = sequence;
     }
     headOffsetBytes += batch.totalBytes();
     bytesSinceCheckpoint += batch.totalBytes();

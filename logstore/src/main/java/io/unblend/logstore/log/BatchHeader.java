@@ -22,7 +22,8 @@ import java.lang.foreign.ValueLayout;
  *  28 u32 data sectors (512-byte units in the data area that entries use)
  *  32 u32 CRC32C of the data sectors
  *  36 u32 CRC32C of the header blocks, this field counted as zero
- *  40 ... reserved, zero, up to 64
+ *  40 u64 store id (the superblock's): a reused log file or device never replays another store
+ *  48 ... reserved, zero, up to 64
  *  64 entries, 32 bytes each:
  *       0 u32 volume id
  *       4 u8  entry type ({@link EntryType})
@@ -52,6 +53,7 @@ public final class BatchHeader {
   private static final int DATA_SECTORS_OFFSET = 28;
   private static final int DATA_CRC_OFFSET = 32;
   private static final int HEADER_CRC_OFFSET = 36;
+  private static final int STORE_ID_OFFSET = 40;
 
   private static final int ENTRY_VOLUME = 0;
   private static final int ENTRY_TYPE = 4;
@@ -93,6 +95,7 @@ public final class BatchHeader {
    */
   public static void seal(
       MemorySegment header,
+      long storeId,
       int blocks,
       long sequence,
       long epoch,
@@ -106,6 +109,7 @@ public final class BatchHeader {
     header.set(U64, EPOCH_OFFSET, epoch);
     header.set(U32, COUNT_OFFSET, entries);
     header.set(U32, DATA_SECTORS_OFFSET, dataSectors);
+    header.set(U64, STORE_ID_OFFSET, storeId);
     header.set(
         U32, DATA_CRC_OFFSET, Bytes.crc32c(data, 0, (long) dataSectors * Bytes.SECTOR_BYTES));
     header.set(
@@ -119,9 +123,12 @@ public final class BatchHeader {
    * the caller then reads {@link #blocks} blocks and calls {@link #checkWhole}), or the reason it
    * is not.
    */
-  public static String checkFirstBlock(MemorySegment block) {
+  public static String checkFirstBlock(MemorySegment block, long storeId) {
     if (block.get(U32, MAGIC_OFFSET) != MAGIC) {
       return "no batch magic";
+    }
+    if (block.get(U64, STORE_ID_OFFSET) != storeId) {
+      return "batch of another store";
     }
     if (block.get(U16, VERSION_OFFSET) != VERSION) {
       return "batch version " + block.get(U16, VERSION_OFFSET) + " is not " + VERSION;
