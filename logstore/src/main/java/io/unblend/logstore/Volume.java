@@ -51,6 +51,9 @@ public final class Volume {
    */
   public CompletableFuture<Void> write(long offsetBytes, MemorySegment data, boolean fua) {
     StoreException invalid = check("write", offsetBytes, data.byteSize(), true);
+    if (invalid == null) {
+      invalid = checkBuffer("write", data);
+    }
     if (invalid != null) {
       return CompletableFuture.failedFuture(invalid);
     }
@@ -63,6 +66,9 @@ public final class Volume {
   /** Reads {@code into.byteSize()} bytes at {@code offsetBytes}; holes read as zeros. */
   public CompletableFuture<Void> read(long offsetBytes, MemorySegment into) {
     StoreException invalid = check("read", offsetBytes, into.byteSize(), true);
+    if (invalid == null) {
+      invalid = checkBuffer("read", into);
+    }
     if (invalid != null) {
       return CompletableFuture.failedFuture(invalid);
     }
@@ -117,6 +123,21 @@ public final class Volume {
             type, id, offsetBytes / Bytes.SECTOR_BYTES, lengthBytes / Bytes.SECTOR_BYTES, fua);
     loop.submit(range);
     return range.done();
+  }
+
+  /** The storage thread copies into and out of caller buffers, so it must be able to reach them. */
+  private StoreException checkBuffer(String operation, MemorySegment buffer) {
+    Thread storage = loop.thread();
+    if (storage != null && !buffer.isAccessibleBy(storage)) {
+      return new StoreException(
+          Errno.EINVAL,
+          operation
+              + " on volume "
+              + name
+              + ": the buffer belongs to a confined arena of another thread; allocate it from"
+              + " Arena.ofShared() or Arena.ofAuto()");
+    }
+    return null;
   }
 
   private StoreException check(

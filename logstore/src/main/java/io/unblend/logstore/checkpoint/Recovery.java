@@ -32,7 +32,7 @@ public final class Recovery {
   public static final String CORRUPT = "corrupt ";
 
   private MemorySegment buffer;
-  private Map<Long, Integer> segmentStartsBySequence;
+  private Map<Long, List<long[]>> segmentStartsBySequence;
   private long maxEpochSeen;
   private long maxStartEpoch;
 
@@ -152,16 +152,27 @@ public final class Recovery {
         if (problem == null) {
           continue;
         }
-        // Not here: the writer may have gone on in a fresh segment.
-        Integer next = segmentStartingWith(sequence);
-        if (next == null || (next == segment && offsetBytes == 0)) {
-          return stopReason(problem);
+        // Not here: the writer may have gone on in a fresh segment. Several segments may start
+        // with this sequence (leftovers of discarded tails); the newest epoch that checks wins.
+        int stoppedSegment = segment;
+        long stoppedOffset = offsetBytes;
+        boolean moved = false;
+        for (long[] candidate : segmentsStartingWith(sequence)) {
+          int next = (int) candidate[0];
+          if (candidate[1] < lastEpoch || (next == stoppedSegment && stoppedOffset == 0)) {
+            continue;
+          }
+          segment = next;
+          offsetBytes = 0;
+          if (tryApplyHere() == null) {
+            moved = true;
+            break;
+          }
         }
-        segment = next;
-        offsetBytes = 0;
-        String there = tryApplyHere();
-        if (there != null) {
-          return stopReason(there);
+        if (!moved) {
+          segment = stoppedSegment;
+          offsetBytes = stoppedOffset;
+          return stopReason(problem);
         }
       }
     }
@@ -183,16 +194,18 @@ public final class Recovery {
           < Bytes.BLOCK_BYTES) {
         return "log ends";
       }
-      String problem = BatchHeader.checkFirstBlock(first, layout.superblock().storeId());
-      if (problem != null) {
-        return problem;
+      if (!BatchHeader.hasMagic(first)) {
+        return "no batch magic";
       }
-      if (BatchHeader.sequence(first) != sequence) {
-        return "found sequence " + BatchHeader.sequence(first) + ", expected " + sequence;
+      // Past the magic, the header checksum speaks first: a flipped sequence or store id must
+      // read as corruption, not as the end of the log.
+      String problem = BatchHeader.checkShape(first);
+      if (problem != null) {
+        return CORRUPT + "batch header: " + problem;
       }
       long total = BatchHeader.totalBytes(first);
       if (total > segmentBytes - offsetBytes) {
-        return CORRUPT + "batch " + sequence + " of " + total + " bytes overruns its segment";
+        return CORRUPT + "batch header: a batch of " + total + " bytes overruns its segment";
       }
       ensureBuffer(total);
       MemorySegment batch = buffer.asSlice(0, total);
@@ -210,22 +223,23 @@ public final class Recovery {
       MemorySegment header = batch.asSlice(0, headerBytes);
       MemorySegment data = batch.asSlice(headerBytes);
       problem = BatchHeader.checkWhole(header);
-      if (problem == null) {
-        problem = BatchHeader.checkData(header, data);
+      if (problem != null) {
+        return CORRUPT + "batch " + sequence + ": " + problem;
       }
+      if (BatchHeader.storeId(header) != layout.superblock().storeId()) {
+        return "a batch of another store";
+      }
+      if (BatchHeader.sequence(header) != sequence) {
+        return "found sequence " + BatchHeader.sequence(header) + ", expected " + sequence;
+      }
+      problem = BatchHeader.checkData(header, data);
       if (problem != null) {
         return CORRUPT + "batch " + sequence + ": " + problem;
       }
       long epoch = BatchHeader.epoch(header);
       if (epoch < lastEpoch) {
-        return CORRUPT
-            + "batch "
-            + sequence
-            + " has epoch "
-            + epoch
-            + ", older than "
-            + lastEpoch
-            + " (left from before an earlier recovery)";
+        // A leftover from a run whose tail an earlier recovery discarded: not the next batch.
+        return "batch " + sequence + " has epoch " + epoch + ", older than " + lastEpoch;
       }
       long dataAddress =
           ((long) segment * segmentBytes + offsetBytes + headerBytes) / Bytes.SECTOR_BYTES;
@@ -255,12 +269,18 @@ public final class Recovery {
     }
   }
 
-  /** The segment whose first batch has {@code sequence}, from one read of every segment start. */
-  private Integer segmentStartingWith(long sequence) throws NativeIoException {
+  /**
+   * The segments whose first batch claims {@code sequence}, as (segment, epoch), newest epoch
+   * first; from one read of every segment start.
+   */
+  private List<long[]> segmentsStartingWith(long sequence) throws NativeIoException {
     if (segmentStartsBySequence == null) {
       indexSegmentStarts();
     }
-    return segmentStartsBySequence.get(sequence);
+    List<long[]> candidates = segmentStartsBySequence.getOrDefault(sequence, List.of());
+    List<long[]> sorted = new ArrayList<>(candidates);
+    sorted.sort((a, b) -> Long.compare(b[1], a[1]));
+    return sorted;
   }
 
   private long segmentStartEpochs() throws NativeIoException {
@@ -275,10 +295,14 @@ public final class Recovery {
     MemorySegment first = buffer.asSlice(0, Bytes.BLOCK_BYTES);
     for (int s = 0; s < layout.superblock().segmentCount(); s++) {
       if (io.read(layout.log().file(), layout.byteOffsetOf(s, 0), first) < Bytes.BLOCK_BYTES
-          || BatchHeader.checkFirstBlock(first, layout.superblock().storeId()) != null) {
+          || !BatchHeader.hasMagic(first)
+          || BatchHeader.checkShape(first) != null
+          || BatchHeader.storeId(first) != layout.superblock().storeId()) {
         continue;
       }
-      segmentStartsBySequence.put(BatchHeader.sequence(first), s);
+      segmentStartsBySequence
+          .computeIfAbsent(BatchHeader.sequence(first), key -> new ArrayList<>())
+          .add(new long[] {s, BatchHeader.epoch(first)});
       maxStartEpoch = Math.max(maxStartEpoch, BatchHeader.epoch(first));
     }
   }

@@ -175,10 +175,17 @@ final class ReadPath implements ExtentVisitor {
     return pending.isEmpty() && freeSlots.size() == buffers.length;
   }
 
+  /** Fails every read still planned or in flight; the loop is stopping. */
   void failAll(StoreException cause) {
     Piece piece;
     while ((piece = pending.poll()) != null) {
       piece.read().done.completeExceptionally(cause);
+    }
+    for (int slot = 0; slot < slots.length; slot++) {
+      if (slots[slot] != null) {
+        slots[slot].read().done.completeExceptionally(cause);
+        slots[slot] = null;
+      }
     }
   }
 }

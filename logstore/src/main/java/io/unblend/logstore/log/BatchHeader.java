@@ -118,18 +118,17 @@ public final class BatchHeader {
         Bytes.crc32cSkipping(header, (long) blocks * Bytes.BLOCK_BYTES, HEADER_CRC_OFFSET));
   }
 
+  /** Whether a block starts with the batch magic: anything else is simply not a batch. */
+  public static boolean hasMagic(MemorySegment block) {
+    return block.get(U32, MAGIC_OFFSET) == MAGIC;
+  }
+
   /**
-   * Checks the first block of what may be a batch header; returns null when it is one (of any size:
-   * the caller then reads {@link #blocks} blocks and calls {@link #checkWhole}), or the reason it
-   * is not.
+   * Checks the fields needed to read the rest of a header that has the magic: version, block count
+   * and entry count. Returns null when they are plausible (the header checksum decides the rest),
+   * or the reason.
    */
-  public static String checkFirstBlock(MemorySegment block, long storeId) {
-    if (block.get(U32, MAGIC_OFFSET) != MAGIC) {
-      return "no batch magic";
-    }
-    if (block.get(U64, STORE_ID_OFFSET) != storeId) {
-      return "batch of another store";
-    }
+  public static String checkShape(MemorySegment block) {
     if (block.get(U16, VERSION_OFFSET) != VERSION) {
       return "batch version " + block.get(U16, VERSION_OFFSET) + " is not " + VERSION;
     }
@@ -142,6 +141,10 @@ public final class BatchHeader {
       return "batch header claims " + entries + " entries in " + blocks + " blocks";
     }
     return null;
+  }
+
+  public static long storeId(MemorySegment header) {
+    return header.get(U64, STORE_ID_OFFSET);
   }
 
   /** Checks the header checksum over all its blocks; returns null or the reason. */
