@@ -108,6 +108,7 @@ public final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Map<String, Long> wanted = parseVolumes();
+    checkSettings(wanted);
     List<InetSocketAddress> addresses = parseListen();
     long acceptedBytesMax = Math.min(1L << 30, 4 * requestBytesMax);
     if (requestBytesMax % 4096 != 0 || requestBytesMax > (1 << 30)) {
@@ -184,6 +185,40 @@ public final class ServeCommand implements Callable<Integer> {
       store.close();
       throw e;
     }
+  }
+
+  /** Every setting checked before anything is opened, each error naming its option. */
+  private void checkSettings(Map<String, Long> wanted) {
+    if (segmentBytes < (64 << 10) || segmentBytes % 4096 != 0 || segmentBytes > (1L << 30)) {
+      throw usage("--segment-size " + segmentBytes + ": use a multiple of 4K from 64K to 1G");
+    }
+    if (device == null && (logBytes % 4096 != 0 || logBytes < 2 * segmentBytes)) {
+      throw usage(
+          "--log-size "
+              + logBytes
+              + ": use a multiple of 4K holding at least two segments of --segment-size "
+              + segmentBytes);
+    }
+    if (requestsInFlightMax < 1 || requestsInFlightMax > 65536) {
+      throw usage("--max-in-flight " + requestsInFlightMax + ": use 1 to 65536");
+    }
+    for (Map.Entry<String, Long> volume : wanted.entrySet()) {
+      if (volume.getValue() % 512 != 0) {
+        throw usage(
+            "--volume "
+                + volume.getKey()
+                + "="
+                + volume.getValue()
+                + ": the size must be a multiple of 512 bytes");
+      }
+      if (volume.getKey().isEmpty() || volume.getKey().contains("@")) {
+        throw usage("--volume " + volume.getKey() + ": a name is 1 to 255 bytes without '@'");
+      }
+    }
+  }
+
+  private CommandLine.ParameterException usage(String message) {
+    return new CommandLine.ParameterException(spec.commandLine(), message);
   }
 
   private static Path defaultDataDirectory() {

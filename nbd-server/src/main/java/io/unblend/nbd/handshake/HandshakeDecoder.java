@@ -111,6 +111,7 @@ public final class HandshakeDecoder extends ByteToMessageDecoder {
             return;
           }
           reply(ctx, NBD_REP_ERR_TOO_BIG, "option data over " + OPTION_BYTES_MAX + " bytes");
+          ctx.flush();
           state = State.OPTION_HEADER;
         }
         case OPTION_DATA -> {
@@ -267,6 +268,11 @@ public final class HandshakeDecoder extends ByteToMessageDecoder {
 
   /** NBD_OPT_LIST_META_CONTEXT and NBD_OPT_SET_META_CONTEXT, with base:allocation only. */
   private void metaContext(ChannelHandlerContext ctx, ByteBuf data, boolean set) {
+    if (set) {
+      // SET_META_CONTEXT replaces the earlier selection, even when it fails.
+      baseAllocation = false;
+      metaContextExport = null;
+    }
     if (set && replyMode == ReplyMode.SIMPLE) {
       reply(ctx, NBD_REP_ERR_INVALID, "set structured replies or extended headers first");
       return;

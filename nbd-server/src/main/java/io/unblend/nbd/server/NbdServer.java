@@ -106,7 +106,8 @@ public final class NbdServer implements AutoCloseable {
                         "handshake",
                         new HandshakeDecoder(
                             exports,
-                            new HandshakeDecoder.BlockSizes(512, 4096, limits.payloadBytesMax()),
+                            new HandshakeDecoder.BlockSizes(
+                                512, 4096, limits.advertisedPayloadBytesMax()),
                             NbdServer.this::startTransmission));
               }
             });

@@ -143,6 +143,11 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
     long start = request.offset;
     long length = request.length;
     if (!UnalignedRequests.aligned(start, length)) {
+      if (request.type == NBD_CMD_WRITE_ZEROES && request.has(NBD_CMD_FLAG_FAST_ZERO)) {
+        // Partial sectors need a read-modify-write: not faster than a write, so refuse fast.
+        return CompletableFuture.failedFuture(
+            new StoreException(Errno.EOPNOTSUPP, "unaligned zeroing is not fast"));
+      }
       if (request.type == NBD_CMD_WRITE_ZEROES) {
         return length <= payloadBytesMax
             ? unaligned.write(volume, start, length, null, fua)
@@ -300,6 +305,7 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
                 return;
               }
               List<long[]> descriptors = new ArrayList<>();
+              long[] covered = {0};
               long skip = request.offset - start;
               for (BlockStatusRun run : runs) {
                 int flags = (run.hole() ? NBD_STATE_HOLE : 0) | (run.zero() ? NBD_STATE_ZERO : 0);
@@ -308,6 +314,12 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
                 if (length <= 0) {
                   continue;
                 }
+                long room = request.length - covered[0];
+                if (room <= 0) {
+                  break;
+                }
+                length = Math.min(length, room);
+                covered[0] += length;
                 descriptors.add(new long[] {length, flags});
                 if (request.has(NBD_CMD_FLAG_REQ_ONE)) {
                   break;

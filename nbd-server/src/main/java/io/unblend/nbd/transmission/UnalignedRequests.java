@@ -6,6 +6,8 @@ import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
 
 /**
  * Byte-granular reads and writes for clients that did not agree to the 512-byte minimum block size
@@ -16,6 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class UnalignedRequests {
   static final int SECTOR_BYTES = 512;
+
+  private static final Executor ASYNC = ForkJoinPool.commonPool();
 
   private final Map<Volume, CompletableFuture<Void>> writeTails = new ConcurrentHashMap<>();
 
@@ -53,7 +57,10 @@ public final class UnalignedRequests {
           CompletableFuture<Void> mine =
               previous
                   .handle((ignored, failure) -> null)
-                  .thenCompose(ignored -> readModifyWrite(volume, offset, length, data, fua));
+                  // Off the storage thread: the write may wait for admission, which must
+                  // never block the thread that would release it.
+                  .thenComposeAsync(
+                      ignored -> readModifyWrite(volume, offset, length, data, fua), ASYNC);
           mine.whenComplete(
               (ignored, failure) -> {
                 if (failure != null) {
@@ -74,7 +81,7 @@ public final class UnalignedRequests {
     MemorySegment sectors = MemorySegment.ofBuffer(ByteBuffer.allocateDirect((int) (end - start)));
     return volume
         .read(start, sectors)
-        .thenCompose(
+        .thenComposeAsync(
             ignored -> {
               if (data == null) {
                 sectors.asSlice(offset - start, length).fill((byte) 0);
@@ -82,6 +89,7 @@ public final class UnalignedRequests {
                 MemorySegment.copy(data, 0, sectors, offset - start, length);
               }
               return volume.write(start, sectors, fua);
-            });
+            },
+            ASYNC);
   }
 }

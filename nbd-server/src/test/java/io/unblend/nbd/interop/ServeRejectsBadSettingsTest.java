@@ -1,0 +1,88 @@
+package io.unblend.nbd.interop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code unblend serve} with a setting it cannot use stops at once with a usage error (exit code 2)
+ * whose message names the option to fix, not a stack trace naming an internal setting (docs/STYLE:
+ * configuration errors get a message that names what to fix; every limit is checked at start-up).
+ */
+class ServeRejectsBadSettingsTest {
+  private static final long EXIT_TIMEOUT_SECONDS = 10;
+
+  @TempDir Path dataDirectory;
+
+  private record Outcome(boolean exited, int exitCode, String output) {}
+
+  private Outcome serve(String... settings) throws IOException, InterruptedException {
+    return serve(ServerProcess.in(dataDirectory).volume("vol", "16M").arguments(settings));
+  }
+
+  private Outcome serve(ServerProcess.Builder builder) throws IOException, InterruptedException {
+    List<String> command = builder.command();
+    command.addAll(List.of("--listen", "127.0.0.1:0"));
+    Path output = dataDirectory.resolve("serve.out");
+    Process process =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(output.toFile())
+            .start();
+    process.getOutputStream().close();
+    boolean exited = process.waitFor(EXIT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    if (!exited) {
+      process.destroyForcibly().waitFor(EXIT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    }
+    return new Outcome(
+        exited,
+        exited ? process.exitValue() : -1,
+        Files.readString(output, StandardCharsets.UTF_8));
+  }
+
+  private static void assertUsageError(Outcome outcome, String option) {
+    assertThat(outcome.exited()).as("exited at once; output:\n%s", outcome.output()).isTrue();
+    assertThat(outcome.exitCode()).as("usage error; output:\n%s", outcome.output()).isEqualTo(2);
+    // picocli prints the message, then the usage (which names every option).
+    String message = outcome.output().split("Usage:", 2)[0];
+    assertThat(message).contains(option).doesNotContain("\tat ");
+  }
+
+  @Test
+  void aMaximumRequestThatIsNotAMultipleOf4KibIsAUsageError() throws Exception {
+    assertUsageError(serve("--max-request", "1000"), "--max-request");
+  }
+
+  @Test
+  void aSegmentSizeUnder64KibIsAUsageError() throws Exception {
+    assertUsageError(
+        serve(ServerProcess.in(dataDirectory).volume("vol", "16M").segmentSize("32K")),
+        "--segment-size");
+  }
+
+  @Test
+  void aLogThatCannotHoldTwoSegmentsIsAUsageError() throws Exception {
+    assertUsageError(
+        serve(
+            ServerProcess.in(dataDirectory).volume("vol", "16M").segmentSize("64M").logSize("64M")),
+        "--log-size");
+  }
+
+  @Test
+  void aVolumeSizeThatIsNotAMultipleOf512IsAUsageError() throws Exception {
+    assertUsageError(serve(ServerProcess.in(dataDirectory).volume("odd", "1000")), "--volume");
+  }
+
+  @Test
+  void zeroRequestsInFlightIsAUsageError() throws Exception {
+    // With --max-in-flight 0 a connection would stop reading after its first request for good.
+    assertUsageError(serve("--max-in-flight", "0"), "--max-in-flight");
+  }
+}
