@@ -444,15 +444,8 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     long floor = Math.min(slotNextSequence[0], slotNextSequence[1]);
     int best = -1;
     int free = 0;
-    int awaitingCheckpoint = 0;
     for (int s = 0; s < segments.segmentCount(); s++) {
-      if (s == headSegment) {
-        continue;
-      }
-      if (!segments.isReusable(s, floor)) {
-        if (segments.liveSectors(s) == 0) {
-          awaitingCheckpoint++;
-        }
+      if (s == headSegment || !segments.isReusable(s, floor)) {
         continue;
       }
       free++;
@@ -463,19 +456,10 @@ public final class StorageLoop implements Runnable, CompletionHandler {
         best = s;
       }
     }
-    int needed = freesSpace ? 1 : 2;
-    if (best < 0 || free < needed) {
+    if (best < 0 || (!freesSpace && free < 2)) {
       checkpointsWanted = Math.max(checkpointsWanted, 2);
-      // Dead segments still named by a checkpoint come free once two newer checkpoints are
-      // written, and a finishing pre-write frees its segment: wait for those instead of failing.
-      boolean comingFree = free + awaitingCheckpoint >= needed || (free > 0 && best < 0);
-      return comingFree
-              && (checkpointWriting
-                  || checkpointPending != null
-                  || checkpointsWanted > 0
-                  || prewriteInFlight)
-          ? -2
-          : -1;
+      // The only free segment may be one whose pre-write is finishing: wait for it.
+      return free > (freesSpace ? 0 : 1) ? -2 : -1;
     }
     if (best == prewriteSegment) {
       prewriteSegment = -1;
