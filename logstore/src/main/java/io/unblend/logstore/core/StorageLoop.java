@@ -830,6 +830,8 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     if (failure == null) {
       failure = cause;
       LOG.log(Level.ERROR, "the store stops writing: {0}", cause.getMessage());
+      // Nothing waiting can succeed any more: answer it all now.
+      failEverything();
     }
   }
 
@@ -872,11 +874,8 @@ public final class StorageLoop implements Runnable, CompletionHandler {
 
   private boolean isQuiet() {
     if (failure != null) {
-      return !checkpointWriting
-          && !prewriteInFlight
-          && !datasyncInFlight
-          && batchesInFlight.isEmpty()
-          && reads.isIdle();
+      // Batches whose write failed never complete; wait only for the I/O still in flight.
+      return !checkpointWriting && engine.inFlight() == 0;
     }
     if (!waiting.isEmpty() || !open.isEmpty() || !batchesInFlight.isEmpty() || !reads.isIdle()) {
       return false;
