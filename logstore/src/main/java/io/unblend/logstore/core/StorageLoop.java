@@ -866,7 +866,14 @@ public final class StorageLoop implements Runnable, CompletionHandler {
       case Request.BlockStatus status -> status.done().completeExceptionally(cause);
       case Request.ListVolumes list -> list.done().completeExceptionally(cause);
       case Request.CheckpointWritten written -> checkpointWritten(written);
-      case Request.Shutdown down -> down.done().complete(null);
+      case Request.Shutdown down -> {
+        // A shutdown is never failed: it is answered once the thread has really stopped.
+        if (stopped) {
+          down.done().complete(null);
+        } else {
+          shutdown = down;
+        }
+      }
     }
   }
 
