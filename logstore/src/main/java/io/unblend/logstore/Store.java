@@ -319,7 +319,11 @@ public final class Store implements AutoCloseable {
   public synchronized void abandon() {
     closed = true;
     loop.abandon();
+    // The thread has stopped: finish the engine's I/O before freeing the buffers it may use.
+    closeQuietly(engine);
+    loop.release();
     closeQuietly(checkpointer);
+    closeQuietly(layout);
     closeQuietly(lock);
   }
 

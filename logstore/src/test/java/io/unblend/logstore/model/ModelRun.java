@@ -13,19 +13,11 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * One run: a store on a fresh simulated disk, driven step by step next to a {@link StoreModel},
@@ -36,18 +28,6 @@ final class ModelRun implements AutoCloseable {
   static final int WRITE_SECTORS_MAX = Tuning.REQUEST_BYTES_MAX / SectorTags.SECTOR_BYTES;
   static final String[] NAMES = {"alpha", "beta", "gamma", "delta"};
 
-  /** Longer than any step takes; a store that does not answer by then is hung. */
-  private static final long TIMEOUT_SECONDS = 60;
-
-  /** Runs the store's blocking calls, so that a hung store fails the run instead of hanging it. */
-  private static final ExecutorService BLOCKING =
-      Executors.newCachedThreadPool(
-          runnable -> {
-            Thread thread = new Thread(runnable, "model-run-blocking-call");
-            thread.setDaemon(true);
-            return thread;
-          });
-
   private final SimulatedDisk disk = new SimulatedDisk(4096, Tuning.DISK_BYTES);
   private final StoreConfiguration config;
   private final Arena arena = Arena.ofShared();
@@ -55,8 +35,8 @@ final class ModelRun implements AutoCloseable {
       arena.allocate(Tuning.REQUEST_BYTES_MAX, SectorTags.SECTOR_BYTES * 8L);
   private final StoreModel model = new StoreModel();
 
-  /** What the run did, for failure messages; the store's log adds to it from its threads. */
-  private final List<String> trace = Collections.synchronizedList(new ArrayList<>());
+  private final RunTrace trace = new RunTrace();
+  private final StoreWaits waits = new StoreWaits(trace);
 
   private final RunCounts counts = new RunCounts();
   private Store store;
@@ -104,7 +84,7 @@ final class ModelRun implements AutoCloseable {
     cleanRestart();
     Store closing = store;
     store = null;
-    blocking("close the store", () -> closeStore(closing));
+    waits.blocking("close the store", () -> closeStore(closing));
   }
 
   // ---- volumes -------------------------------------------------------------------------------
@@ -116,9 +96,9 @@ final class ModelRun implements AutoCloseable {
     trace.add(
         "create " + name + " of " + sizeBytes + " bytes" + (taken ? ", expecting EEXIST" : ""));
     try {
-      blocking("create " + name, () -> store.createVolume(name, sizeBytes));
+      waits.blocking("create " + name, () -> store.createVolume(name, sizeBytes));
       if (taken) {
-        throw failure("a second volume named " + name + " was created", null);
+        throw trace.failure("a second volume named " + name + " was created", null);
       }
       VolumeModel volume = model.create(name, sizeBytes);
       trace.add("  created " + volume);
@@ -126,7 +106,7 @@ final class ModelRun implements AutoCloseable {
       if (e.errno() == Errno.ENOSPC) {
         refusedForSpace("create " + name);
       } else if (!(taken && e.errno() == Errno.EEXIST)) {
-        throw failure("creating " + name + " failed", e);
+        throw trace.failure("creating " + name + " failed", e);
       }
     }
     checkVolumeList();
@@ -140,11 +120,11 @@ final class ModelRun implements AutoCloseable {
     long sizeBytes = volume.sizeBytes() + (long) step.extraSectors() * SectorTags.SECTOR_BYTES;
     trace.add("grow " + volume + " to " + sizeBytes + " bytes");
     try {
-      blocking("grow " + volume.name(), () -> resize(volume.name(), sizeBytes));
+      waits.blocking("grow " + volume.name(), () -> resize(volume.name(), sizeBytes));
       volume.grow(sizeBytes);
     } catch (StoreException e) {
       if (e.errno() != Errno.ENOSPC) {
-        throw failure("growing " + volume + " failed", e);
+        throw trace.failure("growing " + volume + " failed", e);
       }
       refusedForSpace("grow " + volume.name());
     }
@@ -158,10 +138,10 @@ final class ModelRun implements AutoCloseable {
     }
     trace.add("delete " + volume);
     try {
-      blocking("delete " + volume.name(), () -> deleteVolume(volume.name()));
+      waits.blocking("delete " + volume.name(), () -> deleteVolume(volume.name()));
     } catch (StoreException e) {
       if (e.errno() != Errno.ENOSPC) {
-        throw failure("deleting " + volume + " failed", e);
+        throw trace.failure("deleting " + volume + " failed", e);
       }
       // Deleting frees space, but a full log may have no segment left to log the delete in.
       refusedForSpace("delete " + volume.name());
@@ -170,7 +150,7 @@ final class ModelRun implements AutoCloseable {
     }
     model.delete(volume.name());
     if (store.volume(volume.name()) != null) {
-      throw failure("the store still hands out deleted volume " + volume.name(), null);
+      throw trace.failure("the store still hands out deleted volume " + volume.name(), null);
     }
     checkVolumeList();
   }
@@ -193,15 +173,15 @@ final class ModelRun implements AutoCloseable {
 
   /** The store must list exactly the model's volumes with the model's sizes. */
   private void checkVolumeList() throws Exception {
-    List<VolumeSummary> listed = blocking("list volumes", store::listVolumes);
+    List<VolumeSummary> listed = waits.blocking("list volumes", store::listVolumes);
     Map<String, Long> sizes = new TreeMap<>();
     for (VolumeSummary summary : listed) {
       if (sizes.put(summary.name(), summary.sizeBytes()) != null) {
-        throw failure("the store lists volume " + summary.name() + " twice: " + listed, null);
+        throw trace.failure("the store lists volume " + summary.name() + " twice: " + listed, null);
       }
     }
     if (!sizes.equals(model.sizesByName())) {
-      throw failure(
+      throw trace.failure(
           "the store lists volumes " + sizes + " but the model has " + model.sizesByName(), null);
     }
     for (VolumeModel volume : model.volumes()) {
@@ -212,7 +192,7 @@ final class ModelRun implements AutoCloseable {
   private Volume handle(VolumeModel volume) {
     Volume handle = store.volume(volume.name());
     if (handle == null || handle.sizeBytes() != volume.sizeBytes()) {
-      throw failure("the store hands out " + handle + " for " + volume, null);
+      throw trace.failure("the store hands out " + handle + " for " + volume, null);
     }
     return handle;
   }
@@ -284,20 +264,20 @@ final class ModelRun implements AutoCloseable {
     List<SectorChange> succeeded = new ArrayList<>();
     List<SectorChange> failed = new ArrayList<>();
     for (Issued issued : changes) {
-      Throwable outcome = outcome(issued.done(), issued.description());
+      Throwable outcome = waits.outcome(issued.done(), issued.description());
       if (outcome == null) {
         succeeded.add(issued.change());
       } else if (outcome instanceof StoreException e && e.errno() == Errno.ENOSPC) {
         refusedForSpace(issued.description());
         failed.add(issued.change());
       } else {
-        throw failure(issued.description() + " failed", outcome);
+        throw trace.failure(issued.description() + " failed", outcome);
       }
     }
     for (CompletableFuture<Void> flush : flushes) {
-      Throwable outcome = outcome(flush, "flush");
+      Throwable outcome = waits.outcome(flush, "flush");
       if (outcome != null) {
-        throw failure("a flush failed", outcome);
+        throw trace.failure("a flush failed", outcome);
       }
     }
     model.completed(succeeded, failed, !flushes.isEmpty());
@@ -355,11 +335,12 @@ final class ModelRun implements AutoCloseable {
     MemorySegment into = readBuffer.asSlice(0, lengthBytes);
     into.fill((byte) 0x5a);
     Throwable outcome =
-        outcome(
+        waits.outcome(
             handle(volume).read((long) startSector * SectorTags.SECTOR_BYTES, into),
             "read of " + volume.name());
     if (outcome != null) {
-      throw failure("reading " + volume + " sectors " + startSector + "+" + sectorCount, outcome);
+      throw trace.failure(
+          "reading " + volume + " sectors " + startSector + "+" + sectorCount, outcome);
     }
     for (int i = 0; i < sectorCount; i++) {
       int sector = startSector + i;
@@ -368,7 +349,7 @@ final class ModelRun implements AutoCloseable {
       long value = SectorTags.generationOf(sectorData, volume.tag(), sector);
       long[] allowed = afterRestart ? volume.afterPowerCut(sector) : volume.now(sector);
       if (value == SectorTags.NOT_A_TAG || !VolumeModel.contains(allowed, value)) {
-        throw failure(
+        throw trace.failure(
             "sector "
                 + sector
                 + " of "
@@ -394,26 +375,27 @@ final class ModelRun implements AutoCloseable {
     long lengthBytes = (long) sectorCount * SectorTags.SECTOR_BYTES;
     CompletableFuture<List<BlockStatusRun>> status =
         handle(volume).blockStatus(offsetBytes, lengthBytes);
-    Throwable outcome = outcome(status, "block status of " + volume.name());
+    Throwable outcome = waits.outcome(status, "block status of " + volume.name());
     if (outcome != null) {
-      throw failure("block status of " + volume, outcome);
+      throw trace.failure("block status of " + volume, outcome);
     }
     List<BlockStatusRun> runs = status.join();
     int sector = startSector;
     for (BlockStatusRun run : runs) {
       if (run.lengthBytes() <= 0 || run.lengthBytes() % SectorTags.SECTOR_BYTES != 0) {
-        throw failure("block status gave a run of " + run.lengthBytes() + " bytes: " + runs, null);
+        throw trace.failure(
+            "block status gave a run of " + run.lengthBytes() + " bytes: " + runs, null);
       }
       if (run.hole() && !run.zero()) {
-        throw failure("block status gave a hole that does not read as zeros: " + runs, null);
+        throw trace.failure("block status gave a hole that does not read as zeros: " + runs, null);
       }
       for (long i = 0; i < run.lengthBytes() / SectorTags.SECTOR_BYTES; i++, sector++) {
         if (sector >= startSector + sectorCount) {
-          throw failure("block status ran past the range asked for: " + runs, null);
+          throw trace.failure("block status ran past the range asked for: " + runs, null);
         }
         boolean zeros = volume.now(sector)[0] == VolumeModel.ZEROS;
         if (run.zero() != zeros) {
-          throw failure(
+          throw trace.failure(
               "block status calls sector "
                   + sector
                   + " of "
@@ -428,7 +410,7 @@ final class ModelRun implements AutoCloseable {
       }
     }
     if (sector != startSector + sectorCount) {
-      throw failure("block status covered sectors up to " + sector + " only: " + runs, null);
+      throw trace.failure("block status covered sectors up to " + sector + " only: " + runs, null);
     }
   }
 
@@ -446,12 +428,15 @@ final class ModelRun implements AutoCloseable {
     store = null;
     if (cut.whileRunning()) {
       cutPower(cut);
-      // Nothing reaches the disk after the cut, so closing the store now would be no cleaner than
-      // a crash, and would free its memory. But close() never returns once a batch write failed,
-      // as every write does after the cut (BatchWriteErrorsAreAnsweredTest), so until that is
-      // fixed the store is abandoned, which leaks its buffers (about 1.4 MiB per cut).
-      dead.abandon();
+      // Nothing reaches the disk after the cut, so closing the store is no cleaner than a crash;
+      // unlike abandon() it frees the store's memory. It must return, with or without an error.
+      try {
+        waits.blocking("close the store after the power cut", () -> closeStore(dead));
+      } catch (java.io.IOException e) {
+        trace.add("  close after the power cut: " + e.getMessage());
+      }
     } else {
+      // abandon() keeps the storage loop's buffers (about 1.4 MiB) for good.
       dead.abandon();
       cutPower(cut);
     }
@@ -473,10 +458,10 @@ final class ModelRun implements AutoCloseable {
     trace.add("close and open again");
     Store closing = store;
     store = null;
-    blocking("close the store", () -> closeStore(closing));
+    waits.blocking("close the store", () -> closeStore(closing));
     store = open(false);
     if (store.recoveryReport().batchesReplayed() != 0) {
-      throw failure(
+      throw trace.failure(
           "a clean close left batches to replay: " + store.recoveryReport().summary(), null);
     }
     verifyAll(false);
@@ -490,9 +475,9 @@ final class ModelRun implements AutoCloseable {
   private Store open(boolean afterPowerCut) throws Exception {
     Store opened;
     try {
-      opened = blocking("open the store", () -> Store.open(config));
+      opened = waits.blocking("open the store", () -> Store.open(config));
     } catch (Exception e) {
-      throw failure("opening the store failed", e);
+      throw trace.failure("opening the store failed", e);
     }
     RecoveryReport report = opened.recoveryReport();
     trace.add("  opened: " + report.summary());
@@ -509,66 +494,6 @@ final class ModelRun implements AutoCloseable {
         readAndCheck(volume, start, count, afterPowerCut);
       }
     }
-  }
-
-  // ---- waiting and failing -------------------------------------------------------------------
-
-  /** Waits for a future: null when it completed normally, else why it failed. */
-  private Throwable outcome(CompletableFuture<?> done, String what) {
-    try {
-      done.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-      return null;
-    } catch (ExecutionException e) {
-      return e.getCause();
-    } catch (TimeoutException e) {
-      throw failure(what + " did not complete within " + TIMEOUT_SECONDS + " s", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw failure("interrupted while waiting for " + what, e);
-    }
-  }
-
-  /** Runs a blocking store call with a time limit; its own exception is thrown as it is. */
-  private <T> T blocking(String what, Callable<T> call) throws Exception {
-    Future<T> result = BLOCKING.submit(call);
-    try {
-      return result.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof Exception exception) {
-        throw exception;
-      }
-      throw failure(what + " failed", e.getCause());
-    } catch (TimeoutException e) {
-      throw failure(what + " did not return within " + TIMEOUT_SECONDS + " s", e);
-    }
-  }
-
-  private AssertionError failure(String problem, Throwable cause) {
-    StringBuilder message = new StringBuilder(problem).append("\nthe run so far:");
-    synchronized (trace) {
-      for (int i = 0; i < trace.size(); i++) {
-        message.append(String.format("%n%4d  %s", i, trace.get(i)));
-      }
-    }
-    if (cause instanceof TimeoutException) {
-      appendStoreThreads(message);
-    }
-    return new AssertionError(message.toString(), cause);
-  }
-
-  /** Where the store's threads are, for a store that stopped answering. */
-  private static void appendStoreThreads(StringBuilder message) {
-    Thread.getAllStackTraces()
-        .forEach(
-            (thread, stack) -> {
-              if (thread.getName().startsWith("unblend-")) {
-                message.append(
-                    String.format("%nthread %s (%s):", thread.getName(), thread.getState()));
-                for (StackTraceElement frame : stack) {
-                  message.append("\n    at ").append(frame);
-                }
-              }
-            });
   }
 
   private static String describe(long[] values) {
