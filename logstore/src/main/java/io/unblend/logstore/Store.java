@@ -95,16 +95,14 @@ public final class Store implements AutoCloseable {
       int slot = 1 - recovered.checkpointSlot();
       StoreState state = recovered.state();
       CheckpointImage opening =
-          new CheckpointImage(
+          CheckpointImage.of(
+              state,
               layout.superblock().storeId(),
               recovered.checkpointSequence() + 1,
               recovered.nextEpoch(),
               recovered.nextBatchSequence(),
               recovered.headSegment(),
-              recovered.headOffsetBytes(),
-              state.nextVolumeId(),
-              state.segments().copy(),
-              snapshots(state));
+              recovered.headOffsetBytes());
       checkpointer.write(slot, opening);
       long[] slotNext = recovered.slotNextBatchSequences().clone();
       slotNext[slot] = opening.nextBatchSequence();
@@ -171,14 +169,6 @@ public final class Store implements AutoCloseable {
       CheckpointFormat.write(io, layout.checkpointSlot(0), empty, staging);
     }
     layout.commitFormat(io);
-  }
-
-  private static List<VolumeState> snapshots(StoreState state) {
-    List<VolumeState> list = new ArrayList<>();
-    for (VolumeState volume : state.volumes()) {
-      list.add(volume.snapshot());
-    }
-    return list;
   }
 
   /** What recovery did when this store was opened. */

@@ -10,7 +10,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.EnumSet;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -64,15 +63,7 @@ class BlockDeviceTest {
   }
 
   private static String run(String... command) throws IOException, InterruptedException {
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String output = new String(process.getInputStream().readAllBytes()).trim();
-    if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
-      throw new IllegalStateException(
-          String.join(" ", command)
-              + " failed: "
-              + output
-              + " (this test needs root and losetup: apt-get install util-linux)");
-    }
-    return output;
+    return SystemCommand.run(
+        "this test needs root and losetup: apt-get install util-linux", command);
   }
 }

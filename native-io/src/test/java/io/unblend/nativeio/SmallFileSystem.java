@@ -3,7 +3,6 @@ package io.unblend.nativeio;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A 1 MiB tmpfs mounted for one test, so that the kernel itself answers ENOSPC. Needs root (as the
@@ -39,14 +38,6 @@ final class SmallFileSystem implements AutoCloseable {
   }
 
   private static void run(String... command) throws IOException, InterruptedException {
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String output = new String(process.getInputStream().readAllBytes());
-    if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
-      throw new IllegalStateException(
-          String.join(" ", command)
-              + " failed: "
-              + output.trim()
-              + " (the ENOSPC tests mount a 1 MiB tmpfs and must run as root)");
-    }
+    SystemCommand.run("the ENOSPC tests mount a 1 MiB tmpfs and must run as root", command);
   }
 }

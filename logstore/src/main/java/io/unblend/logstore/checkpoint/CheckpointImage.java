@@ -1,7 +1,9 @@
 package io.unblend.logstore.checkpoint;
 
+import io.unblend.logstore.core.StoreState;
 import io.unblend.logstore.core.VolumeState;
 import io.unblend.logstore.log.SegmentTable;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -25,4 +27,33 @@ public record CheckpointImage(
     long headOffsetBytes,
     int nextVolumeId,
     SegmentTable segments,
-    List<VolumeState> volumes) {}
+    List<VolumeState> volumes) {
+
+  /**
+   * The image of {@code state} now: O(1) map snapshots and a copy of the segment table, so the
+   * state may keep changing while the image is written.
+   */
+  public static CheckpointImage of(
+      StoreState state,
+      long storeId,
+      long checkpointSequence,
+      long epoch,
+      long nextBatchSequence,
+      int headSegment,
+      long headOffsetBytes) {
+    List<VolumeState> volumes = new ArrayList<>();
+    for (VolumeState volume : state.volumes()) {
+      volumes.add(volume.snapshot());
+    }
+    return new CheckpointImage(
+        storeId,
+        checkpointSequence,
+        epoch,
+        nextBatchSequence,
+        headSegment,
+        headOffsetBytes,
+        state.nextVolumeId(),
+        state.segments().copy(),
+        volumes);
+  }
+}

@@ -635,20 +635,8 @@ public final class StorageLoop implements Runnable, CompletionHandler {
   }
 
   private CheckpointImage image() {
-    List<VolumeState> volumes = new ArrayList<>();
-    for (VolumeState volume : state.volumes()) {
-      volumes.add(volume.snapshot());
-    }
-    return new CheckpointImage(
-        storeId,
-        ++checkpointSequence,
-        epoch,
-        nextSequence,
-        headSegment,
-        headOffsetBytes,
-        state.nextVolumeId(),
-        segments.copy(),
-        volumes);
+    return CheckpointImage.of(
+        state, storeId, ++checkpointSequence, epoch, nextSequence, headSegment, headOffsetBytes);
   }
 
   private void checkpointWritten(Request.CheckpointWritten written) {

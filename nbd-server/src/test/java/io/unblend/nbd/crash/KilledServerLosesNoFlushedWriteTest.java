@@ -6,9 +6,10 @@ import static org.assertj.core.api.Assertions.fail;
 import io.unblend.nbd.crash.TaggedBlockClient.Observation;
 import io.unblend.nbd.crash.TaggedBlockClient.WriterLog;
 import io.unblend.nbd.crash.TaggedBlockClient.WriterSettings;
+import io.unblend.nbd.interop.ServerProcess;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -42,8 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
 class KilledServerLosesNoFlushedWriteTest {
   private static final int BLOCK_BYTES = 4096;
   private static final long VOLUME_BYTES = 64L << 20;
-  private static final List<String> SERVE_ARGUMENTS =
-      List.of("--log-size", "256M", "--segment-size", "16M", "--volume", "v=64M");
+  private static final String VOLUME = "v";
 
   @TempDir Path folder;
 
@@ -70,11 +70,10 @@ class KilledServerLosesNoFlushedWriteTest {
 
     Path dataDirectory = folder.resolve("data");
     Path work = Files.createDirectories(folder.resolve("work"));
-    Path serverLog = folder.resolve("server.log");
     TaggedBlockClient client = new TaggedBlockClient(work);
     DurabilityModel model = new DurabilityModel();
 
-    server = ServerProcess.start(serverLog, serveArguments(dataDirectory));
+    server = startServer(dataDirectory);
     for (int cycle = 1; cycle <= cycles; cycle++) {
       WriterSettings settings =
           new WriterSettings(
@@ -86,7 +85,7 @@ class KilledServerLosesNoFlushedWriteTest {
               /* flushEvery= */ 32,
               /* fuaPercent= */ 5,
               random.nextLong());
-      TaggedBlockClient.Writer writer = client.startWriter(server.uri(), settings);
+      TaggedBlockClient.Writer writer = client.startWriter(server.uri(VOLUME), settings);
       Thread.sleep(random.nextInt(killMillisMax + 1));
       server.kill();
       WriterLog log = writer.awaitServerGone();
@@ -94,8 +93,8 @@ class KilledServerLosesNoFlushedWriteTest {
       System.out.println(
           "cycle " + cycle + ": killed the server (pid " + server.pid() + ") at " + log.summary());
 
-      server = ServerProcess.start(serverLog, serveArguments(dataDirectory));
-      Map<Integer, Observation> observations = client.readAll(server.uri());
+      server = startServer(dataDirectory);
+      Map<Integer, Observation> observations = client.readAll(server.uri(VOLUME));
       List<String> problems = model.problems(observations);
       if (!problems.isEmpty()) {
         fail(
@@ -106,7 +105,7 @@ class KilledServerLosesNoFlushedWriteTest {
             reproduce,
             problems.size(),
             String.join("\n", problems.subList(0, Math.min(20, problems.size()))),
-            server.logTail(30));
+            lastLines(server.output(), 30));
       }
       model.restartedServing(observations);
     }
@@ -126,9 +125,17 @@ class KilledServerLosesNoFlushedWriteTest {
             + " kills; every block read back as the contract allows");
   }
 
-  private static List<String> serveArguments(Path dataDirectory) {
-    List<String> arguments = new ArrayList<>(List.of("--data-dir", dataDirectory.toString()));
-    arguments.addAll(SERVE_ARGUMENTS);
-    return arguments;
+  private static ServerProcess startServer(Path dataDirectory)
+      throws IOException, InterruptedException {
+    return ServerProcess.in(dataDirectory)
+        .volume(VOLUME, "64M")
+        .logSize("256M")
+        .segmentSize("16M")
+        .start();
+  }
+
+  private static String lastLines(String text, int count) {
+    List<String> lines = text.lines().toList();
+    return String.join("\n", lines.subList(Math.max(0, lines.size() - count), lines.size()));
   }
 }
