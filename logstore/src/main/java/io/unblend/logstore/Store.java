@@ -68,7 +68,12 @@ public final class Store implements AutoCloseable {
       volumes.put(
           volume.name(),
           new Volume(
-              loop, volume.id(), volume.name(), volume.sizeBytes(), config.requestBytesMax()));
+              loop,
+              volume.id(),
+              volume.name(),
+              volume.sizeBytes(),
+              config.requestBytesMax(),
+              volume.isSnapshot()));
     }
   }
 
@@ -204,23 +209,116 @@ public final class Store implements AutoCloseable {
 
   /** Creates a thin volume; it is durable when this returns. */
   public Volume createVolume(String name, long sizeBytes) throws StoreException {
-    byte[] encoded = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    if (encoded.length == 0 || encoded.length > NAME_BYTES_MAX || name.contains("@")) {
-      throw new StoreException(
-          Errno.EINVAL,
-          "volume name '"
-              + name
-              + "' must be 1 to "
-              + NAME_BYTES_MAX
-              + " bytes of UTF-8 without '@' (reserved for snapshots)");
-    }
+    checkName("volume", name);
     checkSize(sizeBytes);
     Request.CreateVolume create = new Request.CreateVolume(name, sizeBytes);
     loop.submit(create);
     await(create.done());
-    Volume volume = new Volume(loop, create.volumeId(), name, sizeBytes, config.requestBytesMax());
+    return added(create.volumeId(), name, sizeBytes, false);
+  }
+
+  /**
+   * Takes a read-only snapshot of a volume, named {@code volume@snapshot}: O(1) for the map, no
+   * data copied, durable when this returns. It holds the volume's contents as of the last write
+   * completed before the call.
+   */
+  public Volume createSnapshot(String volume, String snapshot) throws StoreException {
+    return createGroupSnapshot(snapshot, List.of(volume)).getFirst();
+  }
+
+  /**
+   * Snapshots several volumes at one log position, each named {@code volume@snapshot}: together
+   * they are crash-consistent, as if the power had been cut at one instant.
+   */
+  public List<Volume> createGroupSnapshot(String snapshot, List<String> volumeNames)
+      throws StoreException {
+    checkName("snapshot", snapshot);
+    if (volumeNames.isEmpty()
+        || new java.util.HashSet<>(volumeNames).size() != volumeNames.size()) {
+      throw new StoreException(
+          Errno.EINVAL, "a group snapshot needs one or more distinct volumes: " + volumeNames);
+    }
+    int[] sources = new int[volumeNames.size()];
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < sources.length; i++) {
+      Volume source = require(volumeNames.get(i));
+      if (source.isSnapshot()) {
+        throw new StoreException(
+            Errno.EINVAL, "'" + source.name() + "' is a snapshot; snapshot a volume or clone");
+      }
+      sources[i] = source.id();
+      names.add(snapshotName(source.name(), snapshot));
+      checkName("snapshot", names.getLast().replace('@', '-'));
+    }
+    Request.Snapshot request = new Request.Snapshot(sources, names);
+    loop.submit(request);
+    await(request.done());
+    int[] ids = request.snapshotIds();
+    List<Volume> created = new ArrayList<>();
+    for (int i = 0; i < ids.length; i++) {
+      Volume source = require(volumeNames.get(i));
+      created.add(added(ids[i], names.get(i), source.sizeBytes(), true));
+    }
+    return created;
+  }
+
+  /** Deletes snapshot {@code volume@snapshot}; the space only it held is freed. */
+  public void deleteSnapshot(String volume, String snapshot) throws StoreException {
+    String name = snapshotName(volume, snapshot);
+    Volume existing = volumes.get(name);
+    if (existing == null || !existing.isSnapshot()) {
+      throw new StoreException(Errno.ENOENT, "no snapshot named '" + name + "'");
+    }
+    delete(existing);
+  }
+
+  /**
+   * Creates a writable volume {@code newVolume} that starts as snapshot {@code volume@snapshot} and
+   * shares all its data until written; durable when this returns.
+   */
+  public Volume cloneSnapshot(String volume, String snapshot, String newVolume)
+      throws StoreException {
+    checkName("volume", newVolume);
+    String name = snapshotName(volume, snapshot);
+    Volume source = volumes.get(name);
+    if (source == null || !source.isSnapshot()) {
+      throw new StoreException(Errno.ENOENT, "no snapshot named '" + name + "'");
+    }
+    Request.Clone clone = new Request.Clone(source.id(), newVolume);
+    loop.submit(clone);
+    await(clone.done());
+    return added(clone.volumeId(), newVolume, source.sizeBytes(), false);
+  }
+
+  /** Space, fill and write amplification now. */
+  public StoreStatus status() throws StoreException {
+    CompletableFuture<StoreStatus> done = new CompletableFuture<>();
+    loop.submit(new Request.Status(done));
+    return await(done);
+  }
+
+  private static String snapshotName(String volume, String snapshot) {
+    return volume + "@" + snapshot;
+  }
+
+  private Volume added(int id, String name, long sizeBytes, boolean snapshot) {
+    Volume volume = new Volume(loop, id, name, sizeBytes, config.requestBytesMax(), snapshot);
     volumes.put(name, volume);
     return volume;
+  }
+
+  private static void checkName(String what, String name) throws StoreException {
+    byte[] encoded = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    if (encoded.length == 0 || encoded.length > NAME_BYTES_MAX || name.contains("@")) {
+      throw new StoreException(
+          Errno.EINVAL,
+          what
+              + " name '"
+              + name
+              + "' must be 1 to "
+              + NAME_BYTES_MAX
+              + " bytes of UTF-8 without '@' (it separates volume and snapshot)");
+    }
   }
 
   /** Grows a volume; it is durable when this returns. */
@@ -233,13 +331,24 @@ public final class Store implements AutoCloseable {
     volume.sizeChanged(sizeBytes);
   }
 
-  /** Deletes a volume and frees its data; durable when this returns. */
+  /**
+   * Deletes a volume or clone and frees the space only it held; its snapshots, and clones of them,
+   * stay. Durable when this returns.
+   */
   public void deleteVolume(String name) throws StoreException {
     Volume volume = require(name);
+    if (volume.isSnapshot()) {
+      throw new StoreException(
+          Errno.EINVAL, "'" + name + "' is a snapshot: delete it as a snapshot");
+    }
+    delete(volume);
+  }
+
+  private void delete(Volume volume) throws StoreException {
     Request.DeleteVolume delete = new Request.DeleteVolume(volume.id());
     loop.submit(delete);
     await(delete.done());
-    volumes.remove(name);
+    volumes.remove(volume.name());
   }
 
   /** Completes when every write completed before it is durable. */

@@ -19,14 +19,27 @@ public final class Volume {
   private final int id;
   private final String name;
   private final int requestBytesMax;
+  private final boolean snapshot;
   private volatile long sizeBytes;
 
-  Volume(StorageLoop loop, int id, String name, long sizeBytes, int requestBytesMax) {
+  Volume(
+      StorageLoop loop,
+      int id,
+      String name,
+      long sizeBytes,
+      int requestBytesMax,
+      boolean snapshot) {
     this.loop = loop;
     this.id = id;
     this.name = name;
     this.sizeBytes = sizeBytes;
     this.requestBytesMax = requestBytesMax;
+    this.snapshot = snapshot;
+  }
+
+  /** Whether this is a read-only snapshot ({@code volume@snapshot}): changes fail with EPERM. */
+  public boolean isSnapshot() {
+    return snapshot;
   }
 
   public int id() {
@@ -96,6 +109,30 @@ public final class Volume {
   public CompletableFuture<Void> flush() {
     CompletableFuture<Void> done = new CompletableFuture<>();
     loop.submit(new Request.Flush(done));
+    return done;
+  }
+
+  /**
+   * The runs over the range where this volume (or snapshot) differs from {@code base}, an older
+   * snapshot of it: what an incremental backup has to copy.
+   */
+  public CompletableFuture<List<ChangedRun>> changedSince(
+      Volume base, long offsetBytes, long lengthBytes) {
+    StoreException invalid = check("changed-blocks query", offsetBytes, lengthBytes, false);
+    if (invalid == null && !base.isSnapshot()) {
+      invalid = new StoreException(Errno.EINVAL, base.name() + " is not a snapshot");
+    }
+    if (invalid != null) {
+      return CompletableFuture.failedFuture(invalid);
+    }
+    CompletableFuture<List<ChangedRun>> done = new CompletableFuture<>();
+    loop.submit(
+        new Request.Changes(
+            id,
+            base.id(),
+            offsetBytes / Bytes.SECTOR_BYTES,
+            Math.min(lengthBytes, base.sizeBytes() - offsetBytes) / Bytes.SECTOR_BYTES,
+            done));
     return done;
   }
 

@@ -25,7 +25,7 @@ import java.util.List;
  * <pre>
  * header block
  *    0 u32 magic "UBCP" (0x50434255)
- *    4 u16 version (1)
+ *    4 u16 version (2; version 1 is read too)
  *    6 u16 reserved, 0
  *    8 u64 checkpoint sequence
  *   16 u64 epoch
@@ -42,7 +42,9 @@ import java.util.List;
  * 4092 u32 header CRC32C of bytes 0..4091
  * body, from byte 4096
  *   per segment: u64 live sectors, u64 last batch sequence, u64 flags (bit 0: pre-written)
- *   per volume:  u32 id, u16 name bytes, u16 reserved, u64 size bytes, u64 extent count,
+ *   per volume:  u32 id, u16 name bytes, u8 kind (0 volume or clone, 1 snapshot), u8 reserved,
+ *                u64 size bytes, u64 extent count, u32 origin id (version 2 only: the volume a
+ *                snapshot was taken of, the snapshot a clone started from, else 0), u32 reserved,
  *                name (UTF-8), then per extent: u64 start sector, u64 sector count,
  *                s64 address (log sector, or -1 for allocated zeros)
  *   zero padding to a whole block
@@ -50,7 +52,8 @@ import java.util.List;
  */
 public final class CheckpointFormat {
   public static final int MAGIC = 0x50434255;
-  public static final short VERSION = 1;
+  public static final short VERSION = 2;
+  private static final short VERSION_WITHOUT_SNAPSHOTS = 1;
   public static final int HEADER_BYTES = Bytes.BLOCK_BYTES;
 
   private static final int MAGIC_OFFSET = 0;
@@ -69,6 +72,11 @@ public final class CheckpointFormat {
   private static final int HEADER_CRC_OFFSET = HEADER_BYTES - Integer.BYTES;
 
   private static final long PREWRITTEN = 1;
+
+  /** The kind byte, as it lies in the int read with the name length (little-endian). */
+  private static final int SNAPSHOT_KIND = 1 << 16;
+
+  private static final int NAME_BYTES_MASK = 0xffff;
 
   private CheckpointFormat() {}
 
@@ -90,9 +98,11 @@ public final class CheckpointFormat {
     for (VolumeState volume : image.volumes()) {
       byte[] name = volume.name().getBytes(StandardCharsets.UTF_8);
       out.putInt(volume.id());
-      out.putInt(name.length);
+      out.putInt(name.length | (volume.isSnapshot() ? SNAPSHOT_KIND : 0));
       out.putLong(volume.sizeBytes());
       out.putLong(volume.map().extentCount());
+      out.putInt(volume.originId());
+      out.putInt(0);
       out.putBytes(name);
       volume.map().forEachExtent(extents);
       extents.rethrow();
@@ -151,6 +161,7 @@ public final class CheckpointFormat {
     if (header.get(U64, STORE_ID_OFFSET) != storeId) {
       throw new CorruptStoreException(where + ": belongs to another store");
     }
+    short version = header.get(U16, VERSION_OFFSET);
     long sequence = header.get(U64, SEQUENCE_OFFSET);
     long epoch = header.get(U64, EPOCH_OFFSET);
     long nextBatch = header.get(U64, NEXT_BATCH_OFFSET);
@@ -173,10 +184,17 @@ public final class CheckpointFormat {
     List<VolumeState> volumes = new ArrayList<>(volumeCount);
     for (int v = 0; v < volumeCount; v++) {
       int id = in.getInt();
-      int nameBytes = in.getInt();
+      int nameAndKind = in.getInt();
+      int nameBytes = nameAndKind & NAME_BYTES_MASK;
+      boolean snapshot = (nameAndKind & SNAPSHOT_KIND) != 0;
       long sizeBytes = in.getLong();
       long extentCount = in.getLong();
-      if (nameBytes < 0 || nameBytes > 4096 || extentCount < 0) {
+      int originId = 0;
+      if (version >= VERSION) {
+        originId = in.getInt();
+        in.getInt();
+      }
+      if (nameBytes > 4096 || extentCount < 0) {
         throw new CorruptStoreException(where + ": volume " + id + " record is malformed");
       }
       String name = new String(in.getBytes(nameBytes), StandardCharsets.UTF_8);
@@ -185,7 +203,7 @@ public final class CheckpointFormat {
         for (long e = 0; e < extentCount; e++) {
           map.add(in.getLong(), in.getLong(), in.getLong());
         }
-        volumes.add(new VolumeState(id, name, sizeBytes, map.build()));
+        volumes.add(new VolumeState(id, name, sizeBytes, map.build(), snapshot, originId));
       } catch (IllegalArgumentException | IllegalStateException e) {
         throw new CorruptStoreException(where + ": map of volume " + name + ": " + e.getMessage());
       }
@@ -209,8 +227,14 @@ public final class CheckpointFormat {
     if (header.get(U32, MAGIC_OFFSET) != MAGIC) {
       return "no checkpoint magic";
     }
-    if (header.get(U16, VERSION_OFFSET) != VERSION) {
-      return "checkpoint version " + header.get(U16, VERSION_OFFSET) + " is not " + VERSION;
+    short version = header.get(U16, VERSION_OFFSET);
+    if (version != VERSION && version != VERSION_WITHOUT_SNAPSHOTS) {
+      return "checkpoint version "
+          + version
+          + " is neither "
+          + VERSION_WITHOUT_SNAPSHOTS
+          + " nor "
+          + VERSION;
     }
     if (header.get(U32, HEADER_CRC_OFFSET) != Bytes.crc32c(header, 0, HEADER_CRC_OFFSET)) {
       return "header checksum mismatch";

@@ -7,7 +7,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Applies a batch's entries to the store's state. The storage thread calls it on each batch it
@@ -27,6 +29,7 @@ public final class BatchApplier {
     long dataSectors = BatchHeader.dataSectors(header);
     // Sizes of volumes as the batch changes them, in entry order.
     Map<Integer, Long> sizes = new HashMap<>();
+    Set<Integer> snapshots = new HashSet<>();
     for (int i = 0; i < entries; i++) {
       EntryType type = BatchHeader.entryType(header, i);
       int volume = BatchHeader.entryVolume(header, i);
@@ -35,7 +38,16 @@ public final class BatchApplier {
       if (type == null) {
         return "entry " + i + " has an unknown type";
       }
-      if (type == EntryType.CREATE_VOLUME) {
+      if (type == EntryType.RELOCATE) {
+        int count = BatchHeader.entryRelocatedSectors(header, i);
+        if (count <= 0 || BatchHeader.entryDataSector(header, i) + (long) count > dataSectors) {
+          return "entry " + i + " relocates sectors outside the data area";
+        }
+        continue;
+      }
+      if (type == EntryType.CREATE_VOLUME
+          || type == EntryType.SNAPSHOT
+          || type == EntryType.CLONE) {
         if (sizes.containsKey(volume) && sizes.get(volume) >= 0 || state.volume(volume) != null) {
           return "entry " + i + " creates volume " + volume + " twice";
         }
@@ -45,7 +57,24 @@ public final class BatchApplier {
         if (nameEnd > dataSectors * Bytes.SECTOR_BYTES) {
           return "entry " + i + " has its name outside the data area";
         }
-        sizes.put(volume, first);
+        long size = first;
+        if (type != EntryType.CREATE_VOLUME) {
+          int source = (int) first;
+          size = sizes.containsKey(source) ? sizes.get(source) : currentSize(source);
+          boolean sourceIsSnapshot = snapshots.contains(source) || isSnapshot(source);
+          if (size < 0 || sourceIsSnapshot != (type == EntryType.CLONE)) {
+            return "entry "
+                + i
+                + " starts from "
+                + source
+                + ", which is not a "
+                + (type == EntryType.CLONE ? "snapshot" : "volume");
+          }
+        }
+        if (type == EntryType.SNAPSHOT) {
+          snapshots.add(volume);
+        }
+        sizes.put(volume, size);
         continue;
       }
       long size = sizes.containsKey(volume) ? sizes.get(volume) : currentSize(volume);
@@ -53,9 +82,17 @@ public final class BatchApplier {
         return "entry " + i + " refers to volume " + volume + ", which does not exist";
       }
       switch (type) {
-        case RESIZE_VOLUME -> sizes.put(volume, first);
+        case RESIZE_VOLUME -> {
+          if (snapshots.contains(volume) || isSnapshot(volume)) {
+            return "entry " + i + " resizes snapshot " + volume;
+          }
+          sizes.put(volume, first);
+        }
         case DELETE_VOLUME -> sizes.put(volume, -1L);
         case WRITE, TRIM, ZERO -> {
+          if (snapshots.contains(volume) || isSnapshot(volume)) {
+            return "entry " + i + " changes snapshot " + volume;
+          }
           if (first < 0 || second <= 0 || first + second > size / Bytes.SECTOR_BYTES) {
             return "entry " + i + " covers sectors outside volume " + volume;
           }
@@ -75,6 +112,7 @@ public final class BatchApplier {
    * {@link #check} first.
    */
   public void apply(MemorySegment header, MemorySegment data, long dataAddress) {
+    state.segments().applying(BatchHeader.sequence(header));
     int entries = BatchHeader.entryCount(header);
     for (int i = 0; i < entries; i++) {
       int volume = BatchHeader.entryVolume(header, i);
@@ -89,8 +127,22 @@ public final class BatchApplier {
         case CREATE_VOLUME -> state.applyCreate(volume, name(header, data, i), first);
         case RESIZE_VOLUME -> state.applyResize(volume, first);
         case DELETE_VOLUME -> state.applyDelete(volume);
+        case SNAPSHOT -> state.applySnapshot(volume, name(header, data, i), (int) first);
+        case CLONE -> state.applyClone(volume, name(header, data, i), (int) first);
+        case RELOCATE ->
+            state.applyRelocate(
+                volume,
+                first,
+                BatchHeader.entryRelocatedSectors(header, i),
+                second,
+                dataAddress + BatchHeader.entryDataSector(header, i));
       }
     }
+  }
+
+  private boolean isSnapshot(int volume) {
+    VolumeState existing = state.volume(volume);
+    return existing != null && existing.isSnapshot();
   }
 
   private long currentSize(int volume) {

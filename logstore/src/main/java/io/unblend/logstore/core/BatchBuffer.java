@@ -7,8 +7,10 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One batch being filled and then written: its header blocks and its data area in aligned native
@@ -26,6 +28,9 @@ final class BatchBuffer {
 
   /** Volume sizes as this batch's entries leave them (-1: deleted), for checking later adds. */
   final Map<Integer, Long> sizesAfter = new HashMap<>();
+
+  /** Names that entries of this batch give to new volumes, snapshots and clones. */
+  final Set<String> namesAdded = new HashSet<>();
 
   int entries;
   int dataSectors;
@@ -56,6 +61,10 @@ final class BatchBuffer {
     return entries < entriesMax;
   }
 
+  int freeEntries() {
+    return entriesMax - entries;
+  }
+
   long freeDataSectors() {
     return dataSectorsMax - dataSectors;
   }
@@ -76,13 +85,39 @@ final class BatchBuffer {
   }
 
   void addCreate(int volumeId, byte[] name, long sizeBytes) {
+    addNamed(EntryType.CREATE_VOLUME, volumeId, name, sizeBytes);
+    sizesAfter.put(volumeId, sizeBytes);
+  }
+
+  /** A snapshot of {@code sourceId} or a clone of snapshot {@code sourceId}, of that size. */
+  void addShared(EntryType type, int volumeId, byte[] name, int sourceId, long sizeBytes) {
+    addNamed(type, volumeId, name, sourceId);
+    sizesAfter.put(volumeId, sizeBytes);
+  }
+
+  private void addNamed(EntryType type, int volumeId, byte[] name, long first) {
+    namesAdded.add(new String(name, java.nio.charset.StandardCharsets.UTF_8));
     int at = dataSectors;
     MemorySegment.copy(
         MemorySegment.ofArray(name), 0, data, (long) at * Bytes.SECTOR_BYTES, name.length);
-    BatchHeader.putEntry(
-        header, entries++, volumeId, EntryType.CREATE_VOLUME, name.length, sizeBytes, 0, at);
+    BatchHeader.putEntry(header, entries++, volumeId, type, name.length, first, 0, at);
     dataSectors += (name.length + Bytes.SECTOR_BYTES - 1) / Bytes.SECTOR_BYTES;
-    sizesAfter.put(volumeId, sizeBytes);
+    onlyFreesSpace = false;
+  }
+
+  /**
+   * Data the cleaner moves, once, and one RELOCATE entry per map that referenced it at {@code
+   * oldAddress}.
+   */
+  void addRelocation(MemorySegment source, long oldAddress, int[] mapIds, long[] startSectors) {
+    int at = dataSectors;
+    int sectorCount = (int) (source.byteSize() / Bytes.SECTOR_BYTES);
+    MemorySegment.copy(source, 0, data, (long) at * Bytes.SECTOR_BYTES, source.byteSize());
+    for (int m = 0; m < mapIds.length; m++) {
+      BatchHeader.putRelocate(
+          header, entries++, mapIds[m], startSectors[m], sectorCount, oldAddress, at);
+    }
+    dataSectors += sectorCount;
     onlyFreesSpace = false;
   }
 
@@ -125,6 +160,7 @@ final class BatchBuffer {
   void reset() {
     members.clear();
     sizesAfter.clear();
+    namesAdded.clear();
     entries = 0;
     dataSectors = 0;
     onlyFreesSpace = true;

@@ -1,6 +1,8 @@
 package io.unblend.logstore.core;
 
 import io.unblend.logstore.BlockStatusRun;
+import io.unblend.logstore.ChangedRun;
+import io.unblend.logstore.StoreStatus;
 import io.unblend.logstore.checkpoint.CheckpointImage;
 import io.unblend.logstore.log.EntryType;
 import java.lang.foreign.MemorySegment;
@@ -15,7 +17,7 @@ public sealed interface Request {
    * the last part's batch is written (and, with {@code fua}, durable).
    */
   abstract sealed class Logged implements Request
-      permits Write, Range, CreateVolume, ResizeVolume, DeleteVolume {
+      permits Write, Range, CreateVolume, ResizeVolume, DeleteVolume, Snapshot, Clone, Relocate {
     final CompletableFuture<Void> done = new CompletableFuture<>();
     final boolean fua;
 
@@ -111,6 +113,63 @@ public sealed interface Request {
     }
   }
 
+  /**
+   * Snapshots of one or more volumes, all in one batch: one log position, so together they are
+   * crash-consistent (a group snapshot). Durable before it completes.
+   */
+  final class Snapshot extends Logged {
+    final int[] sourceIds;
+    final List<String> names;
+    final int[] snapshotIds;
+
+    public Snapshot(int[] sourceIds, List<String> names) {
+      super(true, 0);
+      this.sourceIds = sourceIds.clone();
+      this.names = List.copyOf(names);
+      this.snapshotIds = new int[sourceIds.length];
+    }
+
+    public int[] snapshotIds() {
+      return snapshotIds.clone();
+    }
+  }
+
+  /** A writable volume starting from a snapshot; durable before it completes. */
+  final class Clone extends Logged {
+    final int snapshotId;
+    final String name;
+    int volumeId = -1;
+
+    public Clone(int snapshotId, String name) {
+      super(true, 0);
+      this.snapshotId = snapshotId;
+      this.name = name;
+    }
+
+    public int volumeId() {
+      return volumeId;
+    }
+  }
+
+  /**
+   * Live data the cleaner read from a segment it empties: written once, re-pointed in every map
+   * listed that still references {@code oldAddress}.
+   */
+  final class Relocate extends Logged {
+    final long oldAddress;
+    final MemorySegment data;
+    final int[] mapIds;
+    final long[] startSectors;
+
+    public Relocate(long oldAddress, MemorySegment data, int[] mapIds, long[] startSectors) {
+      super(false, 0);
+      this.oldAddress = oldAddress;
+      this.data = data;
+      this.mapIds = mapIds;
+      this.startSectors = startSectors;
+    }
+  }
+
   /** Reads sectors of a volume into {@code into}. */
   final class Read implements Request {
     final CompletableFuture<Void> done = new CompletableFuture<>();
@@ -140,6 +199,17 @@ public sealed interface Request {
       long sectorCount,
       CompletableFuture<List<BlockStatusRun>> done)
       implements Request {}
+
+  /** The runs of {@code volumeId} that differ from snapshot {@code baseId} over a range. */
+  record Changes(
+      int volumeId,
+      int baseId,
+      long startSector,
+      long sectorCount,
+      CompletableFuture<List<ChangedRun>> done)
+      implements Request {}
+
+  record Status(CompletableFuture<StoreStatus> done) implements Request {}
 
   /** A consistent list of the volumes. */
   record ListVolumes(CompletableFuture<List<VolumeSummary>> done) implements Request {}

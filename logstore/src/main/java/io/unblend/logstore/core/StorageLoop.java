@@ -3,10 +3,12 @@ package io.unblend.logstore.core;
 import io.unblend.logstore.BlockStatusRun;
 import io.unblend.logstore.StoreConfiguration;
 import io.unblend.logstore.StoreException;
+import io.unblend.logstore.StoreStatus;
 import io.unblend.logstore.checkpoint.CheckpointImage;
 import io.unblend.logstore.checkpoint.Checkpointer;
 import io.unblend.logstore.layout.Bytes;
 import io.unblend.logstore.layout.StoreLayout;
+import io.unblend.logstore.log.EntryType;
 import io.unblend.logstore.log.SegmentTable;
 import io.unblend.logstore.map.ExtentMap;
 import io.unblend.nativeio.CompletionHandler;
@@ -97,6 +99,11 @@ public final class StorageLoop implements Runnable, CompletionHandler {
   private long prewriteOffsetBytes;
   private boolean prewriteInFlight;
   private boolean prewriteFinished;
+
+  // Write amplification since the store was opened.
+  private long clientBytesWritten;
+  private long logBytesWritten;
+  private long cleanerBytesWritten;
 
   private StoreException failure;
   private Request.Shutdown shutdown;
@@ -232,6 +239,8 @@ public final class StorageLoop implements Runnable, CompletionHandler {
         case Request.Flush flush -> flush(flush.done(), null);
         case Request.BlockStatus status -> blockStatus(status);
         case Request.ListVolumes list -> list.done().complete(listVolumes());
+        case Request.Changes changes -> changes(changes);
+        case Request.Status status -> status.done().complete(status());
         case Request.CheckpointWritten written -> checkpointWritten(written);
         case Request.Shutdown down -> shutdown = down;
       }
@@ -295,6 +304,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
             write.data.asSlice(write.addedSectors * Bytes.SECTOR_BYTES),
             sectors);
         write.addedSectors += sectors;
+        clientBytesWritten += sectors * Bytes.SECTOR_BYTES;
         write.fullyAdded = write.addedSectors * Bytes.SECTOR_BYTES == write.data.byteSize();
       }
       case Request.Range range -> {
@@ -318,8 +328,56 @@ public final class StorageLoop implements Runnable, CompletionHandler {
         open.addDelete(delete.volumeId);
         delete.fullyAdded = true;
       }
+      case Request.Snapshot snapshot -> {
+        long nameSectors = 0;
+        for (String name : snapshot.names) {
+          nameSectors += sectorsFor(name);
+        }
+        if (open.freeEntries() < snapshot.names.size() || open.freeDataSectors() < nameSectors) {
+          return false;
+        }
+        for (int i = 0; i < snapshot.sourceIds.length; i++) {
+          int source = snapshot.sourceIds[i];
+          snapshot.snapshotIds[i] = state.allocateVolumeId();
+          open.addShared(
+              EntryType.SNAPSHOT,
+              snapshot.snapshotIds[i],
+              snapshot.names.get(i).getBytes(StandardCharsets.UTF_8),
+              source,
+              sizeAsQueued(source));
+        }
+        snapshot.fullyAdded = true;
+      }
+      case Request.Clone clone -> {
+        if (open.freeDataSectors() < sectorsFor(clone.name)) {
+          return false;
+        }
+        clone.volumeId = state.allocateVolumeId();
+        open.addShared(
+            EntryType.CLONE,
+            clone.volumeId,
+            clone.name.getBytes(StandardCharsets.UTF_8),
+            clone.snapshotId,
+            sizeAsQueued(clone.snapshotId));
+        clone.fullyAdded = true;
+      }
+      case Request.Relocate relocate -> {
+        if (open.freeEntries() < relocate.mapIds.length
+            || open.freeDataSectors() < relocate.data.byteSize() / Bytes.SECTOR_BYTES) {
+          return false;
+        }
+        open.addRelocation(
+            relocate.data, relocate.oldAddress, relocate.mapIds, relocate.startSectors);
+        cleanerBytesWritten += relocate.data.byteSize();
+        relocate.fullyAdded = true;
+      }
     }
     return true;
+  }
+
+  private static long sectorsFor(String name) {
+    int bytes = name.getBytes(StandardCharsets.UTF_8).length;
+    return (bytes + Bytes.SECTOR_BYTES - 1) / Bytes.SECTOR_BYTES;
   }
 
   /** Why a request cannot go into the log now, checked against the state it will meet. */
@@ -328,21 +386,52 @@ public final class StorageLoop implements Runnable, CompletionHandler {
       case Request.Write write ->
           write.addedSectors > 0
               ? null
-              : checkRange(
-                  write.volumeId,
-                  write.startSector,
-                  write.data.byteSize() / Bytes.SECTOR_BYTES,
-                  true);
+              : isSnapshot(write.volumeId)
+                  ? readOnly(write.volumeId)
+                  : checkRange(
+                      write.volumeId,
+                      write.startSector,
+                      write.data.byteSize() / Bytes.SECTOR_BYTES,
+                      true);
       case Request.Range range ->
-          checkRange(range.volumeId, range.startSector, range.sectorCount, false);
-      case Request.CreateVolume create ->
-          nameTaken(create.name)
-              ? new StoreException(Errno.EEXIST, "a volume named '" + create.name + "' exists")
-              : null;
+          isSnapshot(range.volumeId)
+              ? readOnly(range.volumeId)
+              : checkRange(range.volumeId, range.startSector, range.sectorCount, false);
+      case Request.CreateVolume create -> nameTaken(create.name);
+      case Request.Snapshot snapshot -> {
+        for (int i = 0; i < snapshot.sourceIds.length; i++) {
+          int source = snapshot.sourceIds[i];
+          if (sizeAsQueued(source) < 0) {
+            yield noVolume(source);
+          }
+          if (isSnapshot(source)) {
+            yield new StoreException(
+                Errno.EINVAL, "'" + state.volume(source).name() + "' is a snapshot already");
+          }
+          StoreException taken = nameTaken(snapshot.names.get(i));
+          if (taken != null) {
+            yield taken;
+          }
+        }
+        yield null;
+      }
+      case Request.Clone clone -> {
+        if (sizeAsQueued(clone.snapshotId) < 0) {
+          yield noVolume(clone.snapshotId);
+        }
+        if (!isSnapshot(clone.snapshotId)) {
+          yield new StoreException(Errno.EINVAL, "clones start from a snapshot");
+        }
+        yield nameTaken(clone.name);
+      }
+      case Request.Relocate relocate -> null;
       case Request.ResizeVolume resize -> {
         long size = sizeAsQueued(resize.volumeId);
         if (size < 0) {
           yield noVolume(resize.volumeId);
+        }
+        if (isSnapshot(resize.volumeId)) {
+          yield readOnly(resize.volumeId);
         }
         yield resize.sizeBytes < size
             ? new StoreException(
@@ -392,9 +481,22 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     return volume == null ? -1 : volume.sizeBytes();
   }
 
-  private boolean nameTaken(String name) {
+  private StoreException nameTaken(String name) {
     VolumeState existing = state.volume(name);
-    return existing != null && sizeAsQueued(existing.id()) >= 0;
+    if (open.namesAdded.contains(name) || existing != null && sizeAsQueued(existing.id()) >= 0) {
+      return new StoreException(Errno.EEXIST, "the name '" + name + "' is taken");
+    }
+    return null;
+  }
+
+  private boolean isSnapshot(int volumeId) {
+    VolumeState volume = state.volume(volumeId);
+    return volume != null && volume.isSnapshot();
+  }
+
+  private StoreException readOnly(int volumeId) {
+    return new StoreException(
+        Errno.EPERM, "'" + state.volume(volumeId).name() + "' is a snapshot: read-only");
   }
 
   private static StoreException noVolume(int volumeId) {
@@ -514,6 +616,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     }
     headOffsetBytes += batch.totalBytes();
     bytesSinceCheckpoint += batch.totalBytes();
+    logBytesWritten += batch.totalBytes();
     batchesInFlight.addLast(batch);
     open = freeBatches.poll();
     if (open == null) {
@@ -784,9 +887,60 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     for (VolumeState volume : state.volumes()) {
       list.add(
           new VolumeSummary(
-              volume.id(), volume.name(), volume.sizeBytes(), volume.map().extentCount()));
+              volume.id(),
+              volume.name(),
+              volume.sizeBytes(),
+              volume.map().extentCount(),
+              volume.isSnapshot(),
+              volume.originId()));
     }
     return list;
+  }
+
+  private void changes(Request.Changes changes) {
+    VolumeState volume = state.volume(changes.volumeId());
+    VolumeState base = state.volume(changes.baseId());
+    if (volume == null || base == null) {
+      changes
+          .done()
+          .completeExceptionally(noVolume(volume == null ? changes.volumeId() : changes.baseId()));
+      return;
+    }
+    changes
+        .done()
+        .complete(
+            ChangedBlocks.between(
+                base.map(), volume.map(), changes.startSector(), changes.sectorCount()));
+  }
+
+  private StoreStatus status() {
+    int free = 0;
+    long live = 0;
+    long used = 0;
+    for (int s = 0; s < segments.segmentCount(); s++) {
+      if (s != headSegment && segments.liveSectors(s) == 0) {
+        free++;
+        continue;
+      }
+      live += segments.occupiedSectors(s) * Bytes.SECTOR_BYTES;
+      used += s == headSegment ? headOffsetBytes : segmentBytes;
+    }
+    int snapshots = 0;
+    for (VolumeState volume : state.volumes()) {
+      snapshots += volume.isSnapshot() ? 1 : 0;
+    }
+    return new StoreStatus(
+        (long) segments.segmentCount() * segmentBytes,
+        segmentBytes,
+        segments.segmentCount(),
+        free,
+        live,
+        Math.max(0, used - live),
+        clientBytesWritten,
+        logBytesWritten,
+        cleanerBytesWritten,
+        state.volumes().size() - snapshots,
+        snapshots);
   }
 
   // ---- completion and failure ----------------------------------------------------------------
@@ -853,6 +1007,8 @@ public final class StorageLoop implements Runnable, CompletionHandler {
       case Request.Flush flush -> flush.done().completeExceptionally(cause);
       case Request.BlockStatus status -> status.done().completeExceptionally(cause);
       case Request.ListVolumes list -> list.done().completeExceptionally(cause);
+      case Request.Changes changes -> changes.done().completeExceptionally(cause);
+      case Request.Status status -> status.done().completeExceptionally(cause);
       case Request.CheckpointWritten written -> checkpointWritten(written);
       case Request.Shutdown down -> {
         // A shutdown is never failed: it is answered once the thread has really stopped.

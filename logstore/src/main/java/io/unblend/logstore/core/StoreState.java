@@ -3,9 +3,11 @@ package io.unblend.logstore.core;
 import io.unblend.logstore.log.SegmentTable;
 import io.unblend.logstore.map.ExtentConsumer;
 import io.unblend.logstore.map.ExtentMap;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -76,6 +78,70 @@ public final class StoreState {
       throw new IllegalStateException("volume " + id + " '" + name + "' exists already");
     }
     restore(new VolumeState(id, name, sizeBytes, new ExtentMap()));
+  }
+
+  /**
+   * A read-only snapshot of volume {@code sourceId}: its map is shared in O(1); counting the new
+   * references to the log takes one pass over the map's extents, with no I/O.
+   */
+  public void applySnapshot(int id, String name, int sourceId) {
+    VolumeState source = require(sourceId);
+    addShared(
+        new VolumeState(id, name, source.sizeBytes(), source.map().snapshot(), true, sourceId));
+  }
+
+  /** A writable volume that starts with snapshot {@code snapshotId}'s map. */
+  public void applyClone(int id, String name, int snapshotId) {
+    VolumeState snapshot = require(snapshotId);
+    addShared(
+        new VolumeState(
+            id, name, snapshot.sizeBytes(), snapshot.map().snapshot(), false, snapshotId));
+  }
+
+  private void addShared(VolumeState volume) {
+    if (volumesById.containsKey(volume.id()) || volumesByName.containsKey(volume.name())) {
+      throw new IllegalStateException(
+          "volume " + volume.id() + " '" + volume.name() + "' exists already");
+    }
+    volume
+        .map()
+        .forEachExtent(
+            (start, count, address) -> {
+              if (address != ExtentMap.ZERO) {
+                segments.addLive(address, count);
+              }
+            });
+    restore(volume);
+  }
+
+  /**
+   * Points the sectors of {@code [startSector, startSector + sectorCount)} that map {@code id}
+   * still holds at {@code oldAddress..} to {@code newAddress..}; sectors changed since the cleaner
+   * read them stay as they are.
+   */
+  public void applyRelocate(
+      int id, long startSector, long sectorCount, long oldAddress, long newAddress) {
+    VolumeState volume = volumesById.get(id);
+    if (volume == null) {
+      return; // Deleted after the cleaner read it.
+    }
+    ExtentMap map = volume.map();
+    List<long[]> moved = new ArrayList<>();
+    map.forEach(
+        startSector,
+        sectorCount,
+        (start, count, address) -> {
+          if (address == oldAddress + (start - startSector)) {
+            moved.add(new long[] {start, count});
+          }
+        });
+    long before = map.extentCount();
+    for (long[] piece : moved) {
+      long address = newAddress + (piece[0] - startSector);
+      map.put(piece[0], piece[1], address, releaseLive);
+      segments.addLive(address, piece[1]);
+    }
+    extentCount += map.extentCount() - before;
   }
 
   public void applyResize(int id, long sizeBytes) {

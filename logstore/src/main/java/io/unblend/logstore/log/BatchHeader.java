@@ -28,11 +28,13 @@ import java.lang.foreign.ValueLayout;
  *       0 u32 volume id
  *       4 u8  entry type ({@link EntryType})
  *       5 u8  reserved, zero
- *       6 u16 name bytes (CREATE_VOLUME)
- *       8 u64 first: start sector (WRITE, TRIM, ZERO) or size in bytes (CREATE, RESIZE)
- *      16 u64 second: sector count (WRITE, TRIM, ZERO)
- *      24 u32 data sector: where in the data area the entry's bytes start (WRITE, CREATE)
- *      28 u32 reserved, zero
+ *       6 u16 name bytes (CREATE_VOLUME, SNAPSHOT, CLONE)
+ *       8 u64 first: start sector (WRITE, TRIM, ZERO, RELOCATE), size in bytes (CREATE, RESIZE),
+ *                    or the source's id (SNAPSHOT: a volume, CLONE: a snapshot)
+ *      16 u64 second: sector count (WRITE, TRIM, ZERO) or old log address (RELOCATE)
+ *      24 u32 data sector: where in the data area the entry's bytes start
+ *                    (WRITE, CREATE, SNAPSHOT, CLONE, RELOCATE)
+ *      28 u32 sector count (RELOCATE), else zero
  * </pre>
  */
 public final class BatchHeader {
@@ -87,6 +89,19 @@ public final class BatchHeader {
     header.set(U64, base + ENTRY_SECOND, second);
     header.set(U32, base + ENTRY_DATA_SECTOR, dataSector);
     header.set(U32, base + ENTRY_DATA_SECTOR + 4, 0);
+  }
+
+  /** A RELOCATE entry: {@code sectorCount} sectors of a map moved from {@code oldAddress}. */
+  public static void putRelocate(
+      MemorySegment header,
+      int index,
+      int mapId,
+      long startSector,
+      int sectorCount,
+      long oldAddress,
+      int dataSector) {
+    putEntry(header, index, mapId, EntryType.RELOCATE, 0, startSector, oldAddress, dataSector);
+    header.set(U32, entryBase(index) + ENTRY_DATA_SECTOR + 4, sectorCount);
   }
 
   /**
@@ -210,6 +225,11 @@ public final class BatchHeader {
 
   public static int entryDataSector(MemorySegment header, int index) {
     return header.get(U32, entryBase(index) + ENTRY_DATA_SECTOR);
+  }
+
+  /** The sector count of a RELOCATE entry. */
+  public static int entryRelocatedSectors(MemorySegment header, int index) {
+    return header.get(U32, entryBase(index) + ENTRY_DATA_SECTOR + 4);
   }
 
   private static long entryBase(int index) {

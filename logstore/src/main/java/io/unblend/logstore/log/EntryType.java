@@ -12,8 +12,21 @@ public enum EntryType {
   CREATE_VOLUME(4),
   /** A volume's new size in bytes. */
   RESIZE_VOLUME(5),
-  /** A volume and all its data are gone. */
-  DELETE_VOLUME(6);
+  /** A volume, snapshot or clone and all its references are gone. */
+  DELETE_VOLUME(6),
+  /**
+   * A read-only snapshot of the volume {@code first} as of this entry, with the entry's volume id
+   * and its full name ({@code volume@snapshot}) in the data area. Several in one batch are one
+   * consistent point (a group snapshot).
+   */
+  SNAPSHOT(7),
+  /** A writable volume that starts as the snapshot {@code first}; its name in the data area. */
+  CLONE(8),
+  /**
+   * The cleaner moved sectors {@code first..first+count} of a map from log address {@code second}
+   * to the entry's data sectors; applied only where the map still points at the old address.
+   */
+  RELOCATE(9);
 
   private final byte code;
 

@@ -4,10 +4,14 @@ import io.unblend.logstore.layout.Bytes;
 import java.util.Arrays;
 
 /**
- * What the store knows of each log segment: how many of its sectors are live (mapped by some
- * volume), the sequence of the last batch written into it, and whether it has been pre-written.
- * Live counts are exact: the cleaner (a later issue) chooses segments by them, and a segment is
- * reused only when none of its sectors is live.
+ * What the store knows of each log segment: how many references maps hold to its sectors, the
+ * sequence of the last batch that wrote into it or released its last reference, and whether it has
+ * been pre-written.
+ *
+ * <p>Reference counts are exact: every map (volume, snapshot or clone) counts each sector it maps,
+ * so a sector shared by a volume and its snapshot counts twice. A segment is reused only when no
+ * map references it, and only once both checkpoints were written after the batch that released it
+ * (see {@link #isReusable}); the cleaner chooses segments by their counts.
  */
 public final class SegmentTable {
   private final int segmentBytes;
@@ -15,6 +19,7 @@ public final class SegmentTable {
   private final long[] liveSectors;
   private final long[] lastSequence;
   private final boolean[] prewritten;
+  private long applyingSequence;
 
   public SegmentTable(int segmentBytes, int segmentCount) {
     this.segmentBytes = segmentBytes;
@@ -58,21 +63,42 @@ public final class SegmentTable {
       int segment = segmentOf(position);
       long inSegment = Math.min(remaining, (segment + 1L) * sectorsPerSegment - position);
       liveSectors[segment] += sign * inSegment;
-      if (liveSectors[segment] < 0 || liveSectors[segment] > sectorsPerSegment) {
+      if (liveSectors[segment] < 0) {
         throw new IllegalStateException(
-            "segment " + segment + " live sectors out of range: " + liveSectors[segment]);
+            "segment " + segment + " references out of range: " + liveSectors[segment]);
+      }
+      if (liveSectors[segment] == 0) {
+        // Recovery from a checkpoint older than this batch would still map into the segment.
+        lastSequence[segment] = Math.max(lastSequence[segment], applyingSequence);
       }
       position += inSegment;
       remaining -= inSegment;
     }
   }
 
+  /**
+   * Names the batch whose entries are applied next: a segment whose last reference it releases
+   * keeps that sequence as its last, so it is not reused before a checkpoint includes the batch.
+   */
+  public void applying(long sequence) {
+    applyingSequence = sequence;
+  }
+
+  /** References to the segment's sectors: live sectors, counted once per map that holds them. */
   public long liveSectors(int segment) {
     return liveSectors[segment];
   }
 
   public long totalLiveSectors() {
     return Arrays.stream(liveSectors).sum();
+  }
+
+  /**
+   * Sectors held by some map, counting a segment's shared sectors once at most: exact without
+   * snapshots, an upper bound of the live space with them.
+   */
+  public long occupiedSectors(int segment) {
+    return Math.min(liveSectors[segment], sectorsPerSegment);
   }
 
   public long lastSequence(int segment) {
