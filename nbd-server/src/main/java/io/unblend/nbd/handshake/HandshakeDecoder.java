@@ -7,9 +7,12 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.unblend.nbd.metadata.MetadataContext;
+import io.unblend.nbd.metadata.MetadataContexts;
 import io.unblend.nbd.protocol.ReplyMode;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
 
@@ -48,8 +51,9 @@ public final class HandshakeDecoder extends ByteToMessageDecoder {
   private State state = State.CLIENT_FLAGS;
   private boolean noZeroes;
   private ReplyMode replyMode = ReplyMode.SIMPLE;
+  private final MetadataContexts metadataContexts;
   private String metaContextExport;
-  private boolean baseAllocation;
+  private List<MetadataContext> selectedContexts = List.of();
   private int option;
   private long optionBytes;
 
@@ -61,6 +65,7 @@ public final class HandshakeDecoder extends ByteToMessageDecoder {
       BlockSizes blockSizes,
       BiConsumer<ChannelHandlerContext, Negotiated> startTransmission) {
     this.exports = exports;
+    this.metadataContexts = new MetadataContexts(exports);
     this.blockSizes = blockSizes;
     this.startTransmission = startTransmission;
   }
@@ -260,17 +265,20 @@ public final class HandshakeDecoder extends ByteToMessageDecoder {
     reply(ctx, NBD_REP_ACK, Unpooled.EMPTY_BUFFER);
     if (go) {
       if (metaContextExport != null && !metaContextExport.equals(name)) {
-        baseAllocation = false; // Contexts were set for another export.
+        selectedContexts = List.of(); // Contexts were set for another export.
       }
       begin(ctx, export);
     }
   }
 
-  /** NBD_OPT_LIST_META_CONTEXT and NBD_OPT_SET_META_CONTEXT, with base:allocation only. */
+  /**
+   * NBD_OPT_LIST_META_CONTEXT and NBD_OPT_SET_META_CONTEXT: export name, then queries, each
+   * answered from {@link MetadataContexts}.
+   */
   private void metaContext(ChannelHandlerContext ctx, ByteBuf data, boolean set) {
     if (set) {
       // SET_META_CONTEXT replaces the earlier selection, even when it fails.
-      baseAllocation = false;
+      selectedContexts = List.of();
       metaContextExport = null;
     }
     if (set && replyMode == ReplyMode.SIMPLE) {
@@ -287,9 +295,9 @@ public final class HandshakeDecoder extends ByteToMessageDecoder {
       return;
     }
     String name = data.readCharSequence((int) nameBytes, StandardCharsets.UTF_8).toString();
-    long queries = data.readUnsignedInt();
-    boolean matchesBase = false;
-    for (long q = 0; q < queries; q++) {
+    long queryCount = data.readUnsignedInt();
+    List<String> queries = new ArrayList<>();
+    for (long q = 0; q < queryCount; q++) {
       if (data.readableBytes() < 4) {
         reply(ctx, NBD_REP_ERR_INVALID, "query count does not match the data");
         return;
@@ -299,27 +307,36 @@ public final class HandshakeDecoder extends ByteToMessageDecoder {
         reply(ctx, NBD_REP_ERR_INVALID, "malformed query");
         return;
       }
-      String query = data.readCharSequence((int) queryBytes, StandardCharsets.UTF_8).toString();
-      matchesBase |= query.equals(BASE_ALLOCATION) || (!set && query.equals("base:"));
+      queries.add(data.readCharSequence((int) queryBytes, StandardCharsets.UTF_8).toString());
     }
     if (data.isReadable()) {
       reply(ctx, NBD_REP_ERR_INVALID, "query count does not match the data");
       return;
     }
-    if (exports.find(name) == null) {
+    Export export = exports.find(name);
+    if (export == null) {
       reply(ctx, NBD_REP_ERR_UNKNOWN, "no export named '" + name + "'");
       return;
     }
-    boolean selected = matchesBase || (!set && queries == 0);
+    List<MetadataContext> found =
+        set ? metadataContexts.select(export, queries) : metadataContexts.list(export, queries);
+    if (set && found.size() > MetadataContexts.SELECTED_MAX) {
+      reply(
+          ctx,
+          NBD_REP_ERR_TOO_BIG,
+          "at most " + MetadataContexts.SELECTED_MAX + " metadata contexts per connection");
+      return;
+    }
+    for (int i = 0; i < found.size(); i++) {
+      byte[] context = found.get(i).name().getBytes(StandardCharsets.UTF_8);
+      ByteBuf payload = ctx.alloc().buffer(4 + context.length);
+      // Listing replies carry id 0 ("NBD_OPT_LIST_META_CONTEXT"); selected ones their own.
+      payload.writeInt(set ? Negotiated.contextId(i) : 0).writeBytes(context);
+      reply(ctx, NBD_REP_META_CONTEXT, payload);
+    }
     if (set) {
       metaContextExport = name;
-      baseAllocation = selected;
-    }
-    if (selected) {
-      byte[] context = BASE_ALLOCATION.getBytes(StandardCharsets.US_ASCII);
-      ByteBuf payload = ctx.alloc().buffer(4 + context.length);
-      payload.writeInt(set ? Negotiated.BASE_ALLOCATION_ID : 0).writeBytes(context);
-      reply(ctx, NBD_REP_META_CONTEXT, payload);
+      selectedContexts = found;
     }
     reply(ctx, NBD_REP_ACK, Unpooled.EMPTY_BUFFER);
   }
@@ -347,7 +364,9 @@ public final class HandshakeDecoder extends ByteToMessageDecoder {
     state = State.DONE;
     ctx.flush();
     startTransmission.accept(
-        ctx, new Negotiated(export, replyMode, baseAllocation && replyMode != ReplyMode.SIMPLE));
+        ctx,
+        new Negotiated(
+            export, replyMode, replyMode == ReplyMode.SIMPLE ? List.of() : selectedContexts));
     ctx.pipeline().remove(this);
   }
 

@@ -101,6 +101,10 @@ public final class NbdConstants {
   public static final int NBD_STATE_HOLE = 1;
   public static final int NBD_STATE_ZERO = 2;
 
+  // unblend: metadata contexts (docs/changed-blocks.md), with qemu:dirty-bitmap: semantics.
+  public static final String UNBLEND_CHANGED_PREFIX = "unblend:changed:";
+  public static final int UNBLEND_STATE_CHANGED = 1;
+
   // Errors.
   public static final int NBD_EPERM = 1;
   public static final int NBD_EIO = 5;

@@ -109,18 +109,18 @@ public final class Replies {
   }
 
   /**
-   * A BLOCK_STATUS (or, with extended headers, BLOCK_STATUS_EXT) chunk for one context: {@code
-   * lengths[i]} bytes with {@code flags[i]}.
+   * A BLOCK_STATUS (or, with extended headers, BLOCK_STATUS_EXT) chunk for one context, each
+   * descriptor {length, flags}; {@code done} on the last context's chunk of the reply.
    */
   public ByteBuf blockStatus(
-      long cookie, long requestOffset, int contextId, List<long[]> descriptors) {
+      long cookie, long requestOffset, int contextId, List<long[]> descriptors, boolean done) {
     boolean extended = mode == ReplyMode.EXTENDED;
     int descriptorBytes = extended ? 16 : 8;
     long payload = (extended ? 8 : 4) + (long) descriptors.size() * descriptorBytes;
     ByteBuf buf = allocator.buffer(EXTENDED_HEADER_BYTES + (int) payload);
     chunkHeader(
         buf,
-        NBD_REPLY_FLAG_DONE,
+        done ? NBD_REPLY_FLAG_DONE : 0,
         extended ? NBD_REPLY_TYPE_BLOCK_STATUS_EXT : NBD_REPLY_TYPE_BLOCK_STATUS,
         cookie,
         requestOffset,

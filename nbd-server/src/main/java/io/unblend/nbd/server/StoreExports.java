@@ -10,7 +10,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
-/** Every volume of a store is an export of the same name; "" means the default volume. */
+/**
+ * Every volume of a store is an export of the same name; "" means the default volume. Snapshots are
+ * exports too, named VOLUME@SNAPSHOT and always read-only. Volumes are looked up at every option,
+ * so volumes, snapshots and clones created while the server runs are served at once.
+ */
 public final class StoreExports implements ExportRegistry {
   private final Store store;
   private final String defaultVolume;
@@ -48,6 +52,20 @@ public final class StoreExports implements ExportRegistry {
   }
 
   private Export export(Volume volume) {
+    if (volume.isSnapshot()) {
+      int at = volume.name().indexOf('@');
+      return new Export(
+          volume.name(),
+          "unblend snapshot "
+              + volume.name().substring(at + 1)
+              + " of volume "
+              + volume.name().substring(0, at)
+              + ", "
+              + volume.sizeBytes()
+              + " bytes, read-only",
+          volume,
+          true);
+    }
     boolean isReadOnly = readOnly.contains(volume.name());
     return new Export(
         volume.name(),

@@ -11,6 +11,8 @@ import io.unblend.logstore.StoreException;
 import io.unblend.logstore.Volume;
 import io.unblend.nativeio.Errno;
 import io.unblend.nbd.handshake.Negotiated;
+import io.unblend.nbd.metadata.MetadataContext;
+import io.unblend.nbd.metadata.StatusRun;
 import io.unblend.nbd.protocol.NbdRequest;
 import io.unblend.nbd.protocol.Replies;
 import io.unblend.nbd.protocol.ReplyMode;
@@ -288,6 +290,10 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
 
   // ---- BLOCK_STATUS ----------------------------------------------------------------------------
 
+  /**
+   * One chunk per selected context, in the order they were selected, the last flagged DONE
+   * (doc/proto.md "Metadata querying"); each context is asked for the whole range at once.
+   */
   private void blockStatus(ChannelHandlerContext ctx, NbdRequest request) {
     if (request.length == 0) {
       finish(ctx, request, replies.done(request.cookie, request.offset, NBD_EINVAL));
@@ -296,40 +302,33 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
     // Unaligned queries cover the surrounding sectors; the first run starts at the offset asked.
     long start = UnalignedRequests.alignDown(request.offset);
     long end = UnalignedRequests.alignUp(request.offset + request.length);
-    volume
-        .blockStatus(start, end - start)
+    List<MetadataContext> contexts = negotiated.contexts();
+    List<CompletableFuture<List<StatusRun>>> statuses = new ArrayList<>(contexts.size());
+    for (MetadataContext context : contexts) {
+      statuses.add(context.status(volume, start, end - start));
+    }
+    CompletableFuture.allOf(statuses.toArray(new CompletableFuture<?>[0]))
         .whenComplete(
-            (runs, failure) -> {
+            (ignored, failure) -> {
               if (failure != null) {
                 finish(ctx, request, errorReply(request, failure));
                 return;
               }
-              List<long[]> descriptors = new ArrayList<>();
-              long[] covered = {0};
-              long skip = request.offset - start;
-              for (BlockStatusRun run : runs) {
-                int flags = (run.hole() ? NBD_STATE_HOLE : 0) | (run.zero() ? NBD_STATE_ZERO : 0);
-                long length = run.lengthBytes() - skip;
-                skip = Math.max(0, -length);
-                if (length <= 0) {
-                  continue;
-                }
-                long room = request.length - covered[0];
-                if (room <= 0) {
-                  break;
-                }
-                length = Math.min(length, room);
-                covered[0] += length;
-                descriptors.add(new long[] {length, flags});
-                if (request.has(NBD_CMD_FLAG_REQ_ONE)) {
-                  break;
-                }
+              ByteBuf[] chunks = new ByteBuf[contexts.size()];
+              for (int i = 0; i < chunks.length; i++) {
+                chunks[i] =
+                    replies.blockStatus(
+                        request.cookie,
+                        request.offset,
+                        Negotiated.contextId(i),
+                        BlockStatusDescriptors.clip(
+                            statuses.get(i).join(),
+                            request.offset - start,
+                            request.length,
+                            request.has(NBD_CMD_FLAG_REQ_ONE)),
+                        i == chunks.length - 1);
               }
-              finish(
-                  ctx,
-                  request,
-                  replies.blockStatus(
-                      request.cookie, request.offset, Negotiated.BASE_ALLOCATION_ID, descriptors));
+              finish(ctx, request, chunks);
             });
   }
 

@@ -54,7 +54,7 @@ final class RequestValidator {
     if (writes && negotiated.export().readOnly()) {
       return NBD_EPERM;
     }
-    if (request.type == NBD_CMD_BLOCK_STATUS && !negotiated.baseAllocation()) {
+    if (request.type == NBD_CMD_BLOCK_STATUS && negotiated.contexts().isEmpty()) {
       return NBD_EINVAL;
     }
     if ((request.type == NBD_CMD_READ || request.type == NBD_CMD_WRITE)

@@ -1,0 +1,44 @@
+package io.unblend.nbd.transmission;
+
+import io.unblend.nbd.metadata.StatusRun;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns a context's status runs over the sector-aligned range around a request into the descriptors
+ * of its reply ("NBD_REPLY_TYPE_BLOCK_STATUS"): starting at the offset the client asked for,
+ * covering at most its length, and with NBD_CMD_FLAG_REQ_ONE exactly one descriptor.
+ */
+final class BlockStatusDescriptors {
+  private BlockStatusDescriptors() {}
+
+  /**
+   * @param runs the runs from the aligned start
+   * @param skipBytes bytes from the aligned start to the requested offset
+   * @param lengthBytes the requested length
+   * @return {length, flags} pairs
+   */
+  static List<long[]> clip(List<StatusRun> runs, long skipBytes, long lengthBytes, boolean one) {
+    List<long[]> descriptors = new ArrayList<>();
+    long covered = 0;
+    long skip = skipBytes;
+    for (StatusRun run : runs) {
+      long length = run.lengthBytes() - skip;
+      skip = Math.max(0, -length);
+      if (length <= 0) {
+        continue;
+      }
+      long room = lengthBytes - covered;
+      if (room <= 0) {
+        break;
+      }
+      length = Math.min(length, room);
+      covered += length;
+      descriptors.add(new long[] {length, run.flags()});
+      if (one) {
+        break;
+      }
+    }
+    return descriptors;
+  }
+}
