@@ -5,6 +5,7 @@ import io.unblend.logstore.StoreConfiguration;
 import io.unblend.logstore.StoreException;
 import io.unblend.logstore.StoreLocation;
 import io.unblend.logstore.Volume;
+import io.unblend.nbd.admin.AdminServer;
 import io.unblend.nbd.server.NbdServer;
 import io.unblend.nbd.server.StoreExports;
 import java.io.IOException;
@@ -19,6 +20,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -33,18 +35,7 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(
-      names = "--data-dir",
-      paramLabel = "DIR",
-      description =
-          "The store's data directory (default: ./data in the project, or $UNBLEND_DATA_DIR).")
-  Path dataDirectory;
-
-  @Option(
-      names = "--device",
-      paramLabel = "PATH",
-      description = "Keep the store on this block device or partition instead of a directory.")
-  Path device;
+  @Mixin StoreOptions storeOptions = new StoreOptions();
 
   @Option(
       names = "--listen",
@@ -120,20 +111,18 @@ public final class ServeCommand implements Callable<Integer> {
           spec.commandLine(),
           "--log-size and --segment-size must be multiples of 4K (segments at most 1G)");
     }
-    StoreLocation location =
-        device != null
-            ? new StoreLocation.Device(device)
-            : new StoreLocation.Directory(
-                dataDirectory != null ? dataDirectory : defaultDataDirectory());
+    StoreLocation location = storeOptions.location();
     StoreConfiguration config =
-        StoreConfiguration.at(location)
-            .logBytes(device != null ? 0 : logBytes)
+        storeOptions
+            .configuration()
+            .logBytes(storeOptions.device() != null ? 0 : logBytes)
             .segmentBytes((int) segmentBytes)
             .requestBytesMax((int) acceptedBytesMax)
             .inFlightBytesMax(Math.max(256L << 20, 2 * acceptedBytesMax))
             .build();
     Store store = Store.open(config);
     NbdServer server = null;
+    AdminServer admin = null;
     try {
       ensureVolumes(store, wanted);
       server =
@@ -153,13 +142,20 @@ public final class ServeCommand implements Callable<Integer> {
         uris.add(
             "nbd+unix:///" + firstVolume(store, wanted) + "?socket=" + socket.toAbsolutePath());
       }
+      // Store commands (snapshot, clone, volume, status) reach this store through here.
+      admin =
+          AdminServer.start(
+              storeOptions.adminSocket(),
+              (arguments, out, err) -> ServerCommands.execute(store, arguments, out, err));
       CountDownLatch stopped = new CountDownLatch(1);
       NbdServer running = server;
+      AdminServer runningAdmin = admin;
       Runtime.getRuntime()
           .addShutdownHook(
               new Thread(
                   () -> {
                     try {
+                      runningAdmin.close();
                       running.drain(10_000);
                       running.close();
                       store.close();
@@ -172,6 +168,7 @@ public final class ServeCommand implements Callable<Integer> {
                   "unblend-shutdown"));
       System.out.println(
           "unblend: serving store " + location.path() + " (" + store.engineName() + " engine)");
+      System.out.println("unblend: admin socket " + admin.socket().toAbsolutePath());
       for (String uri : uris) {
         System.out.println("unblend: ready at " + uri);
       }
@@ -179,6 +176,9 @@ public final class ServeCommand implements Callable<Integer> {
       stopped.await();
       return 0;
     } catch (RuntimeException | IOException | InterruptedException e) {
+      if (admin != null) {
+        admin.close();
+      }
       if (server != null) {
         server.close();
       }
@@ -192,7 +192,7 @@ public final class ServeCommand implements Callable<Integer> {
     if (segmentBytes < (64 << 10) || segmentBytes % 4096 != 0 || segmentBytes > (1L << 30)) {
       throw usage("--segment-size " + segmentBytes + ": use a multiple of 4K from 64K to 1G");
     }
-    if (device == null && (logBytes % 4096 != 0 || logBytes < 2 * segmentBytes)) {
+    if (storeOptions.device() == null && (logBytes % 4096 != 0 || logBytes < 2 * segmentBytes)) {
       throw usage(
           "--log-size "
               + logBytes
@@ -219,11 +219,6 @@ public final class ServeCommand implements Callable<Integer> {
 
   private CommandLine.ParameterException usage(String message) {
     return new CommandLine.ParameterException(spec.commandLine(), message);
-  }
-
-  private static Path defaultDataDirectory() {
-    String configured = System.getenv("UNBLEND_DATA_DIR");
-    return Path.of(configured != null && !configured.isEmpty() ? configured : "data");
   }
 
   private Map<String, Long> parseVolumes() {

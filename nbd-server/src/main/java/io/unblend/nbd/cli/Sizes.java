@@ -43,4 +43,18 @@ public final class Sizes implements CommandLine.ITypeConverter<Long> {
               + "' is not a size; use a positive number of bytes or one with K, M, G or T (powers of two), e.g. 64G");
     }
   }
+
+  /** A size for people: exact with K, M, G or T where it divides evenly, else to 0.1 of a unit. */
+  public static String format(long bytes) {
+    String[] units = {"", "K", "M", "G", "T"};
+    for (int u = units.length - 1; u > 0; u--) {
+      long unit = 1L << (10 * u);
+      if (bytes >= unit) {
+        return bytes % unit == 0
+            ? (bytes / unit) + units[u]
+            : String.format(java.util.Locale.ROOT, "%.1f%s", (double) bytes / unit, units[u]);
+      }
+    }
+    return Long.toString(bytes);
+  }
 }

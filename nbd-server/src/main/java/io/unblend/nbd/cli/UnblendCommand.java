@@ -9,8 +9,22 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "unblend 0.1.0",
     description = "A block-storage server: many NBD volumes written into one shared log.",
-    subcommands = {ServeCommand.class})
-public final class UnblendCommand implements Runnable {
+    subcommands = {
+      ServeCommand.class,
+      SnapshotCommand.class,
+      CloneCommand.class,
+      VolumeCommand.class,
+      StatusCommand.class
+    })
+public final class UnblendCommand implements Runnable, StoreAccess {
+  private final StoreAccess standalone = new StandaloneAccess();
+
+  /** Store commands go to the server that holds the store, or open it themselves. */
+  @Override
+  public int run(StoreCommand command) throws Exception {
+    return standalone.run(command);
+  }
+
   @Override
   public void run() {
     new CommandLine(this).usage(System.out);
@@ -19,6 +33,9 @@ public final class UnblendCommand implements Runnable {
   public static void main(String[] args) {
     // One line per log record: time, level, what happened.
     System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s %5$s%6$s%n");
-    System.exit(new CommandLine(new UnblendCommand()).execute(args));
+    System.exit(
+        new CommandLine(new UnblendCommand())
+            .setExecutionExceptionHandler(new CommandErrors())
+            .execute(args));
   }
 }
