@@ -20,7 +20,7 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     customSynopsis = {
       "unblend snapshot create [--json] [--data-dir=DIR] VOLUME SNAPSHOT",
-      "unblend snapshot create [--json] [--data-dir=DIR] --group=GROUP VOLUME...",
+      "       unblend snapshot create [--json] [--data-dir=DIR] --group=GROUP VOLUME...",
     },
     description = {
       "Snapshot a volume: instant, read-only, served at once as VOLUME@SNAPSHOT.",
