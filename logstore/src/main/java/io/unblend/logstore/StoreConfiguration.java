@@ -29,6 +29,8 @@ import io.unblend.nativeio.NativeIoException;
  * @param readBufferBytes the size of one staging buffer for O_DIRECT reads
  * @param readBuffers how many read staging buffers (reads queue when all are busy)
  * @param checkpointIntervalBytes log bytes written between background checkpoints
+ * @param cleanerInFlightBytes bytes of live data the cleaner moves at a time while free segments
+ *     are merely few; four times as many when they fall to half its start threshold (default 2 MiB)
  * @param mapExtentsMax extents over all volume maps (about 48 heap bytes each); writes that would
  *     need more fail with ENOSPC
  * @param locking take the store's lock (and create the directory); off only for simulated disks
@@ -50,6 +52,7 @@ public record StoreConfiguration(
     int readBufferBytes,
     int readBuffers,
     long checkpointIntervalBytes,
+    long cleanerInFlightBytes,
     long mapExtentsMax,
     boolean locking,
     EngineFactory engines) {
@@ -118,6 +121,11 @@ public record StoreConfiguration(
         "checkpointIntervalBytes",
         checkpointIntervalBytes,
         "at least one segment (" + segmentBytes + ")");
+    require(
+        cleanerInFlightBytes >= Bytes.BLOCK_BYTES && cleanerInFlightBytes <= 1L << 30,
+        "cleanerInFlightBytes",
+        cleanerInFlightBytes,
+        "4 KiB to 1 GiB");
     require(mapExtentsMax >= 1024, "mapExtentsMax", mapExtentsMax, "at least 1024");
     require(engines != null, "engines", engines, "an engine factory");
   }
@@ -143,6 +151,7 @@ public record StoreConfiguration(
     builder.readBufferBytes = readBufferBytes;
     builder.readBuffers = readBuffers;
     builder.checkpointIntervalBytes = checkpointIntervalBytes;
+    builder.cleanerInFlightBytes = cleanerInFlightBytes;
     builder.mapExtentsMax = mapExtentsMax;
     builder.locking = locking;
     builder.engines = engines;
@@ -172,6 +181,7 @@ public record StoreConfiguration(
     private int readBufferBytes = 256 << 10;
     private int readBuffers = 64;
     private long checkpointIntervalBytes = 256L << 20;
+    private long cleanerInFlightBytes = 2L << 20;
     private long mapExtentsMax = 20_000_000;
     private boolean locking = true;
     private EngineFactory engines =
@@ -240,6 +250,11 @@ public record StoreConfiguration(
       return this;
     }
 
+    public Builder cleanerInFlightBytes(long value) {
+      cleanerInFlightBytes = value;
+      return this;
+    }
+
     public Builder checkpointIntervalBytes(long value) {
       checkpointIntervalBytes = value;
       return this;
@@ -276,6 +291,7 @@ public record StoreConfiguration(
           readBufferBytes,
           readBuffers,
           checkpointIntervalBytes,
+          cleanerInFlightBytes,
           mapExtentsMax,
           locking,
           engines);

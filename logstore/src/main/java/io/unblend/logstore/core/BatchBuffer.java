@@ -24,6 +24,7 @@ final class BatchBuffer {
   final MemorySegment data;
   private final int entriesMax;
   private final long dataSectorsMax;
+  private long dataSectorsLimit = Long.MAX_VALUE;
   final List<Request.Logged> members = new ArrayList<>();
 
   /** Volume sizes as this batch's entries leave them (-1: deleted), for checking later adds. */
@@ -34,7 +35,12 @@ final class BatchBuffer {
 
   int entries;
   int dataSectors;
-  boolean onlyFreesSpace = true;
+
+  /**
+   * Whether no entry so far takes log space for good (trims, deletes and the cleaner's moves do
+   * not), so that the batch may use the segments kept in reserve.
+   */
+  boolean mayUseReserve = true;
 
   // Set when sealed.
   long sequence;
@@ -66,7 +72,15 @@ final class BatchBuffer {
   }
 
   long freeDataSectors() {
-    return dataSectorsMax - dataSectors;
+    return Math.max(0, Math.min(dataSectorsMax, dataSectorsLimit) - dataSectors);
+  }
+
+  /**
+   * Caps the data area below its size, for a batch that must fit the rest of the head segment;
+   * {@link #reset} lifts the cap.
+   */
+  void limitDataSectors(long sectors) {
+    dataSectorsLimit = sectors;
   }
 
   /** Copies {@code sectorCount} sectors of {@code source} into the data area as one entry. */
@@ -77,7 +91,7 @@ final class BatchBuffer {
     BatchHeader.putEntry(
         header, entries++, volumeId, EntryType.WRITE, 0, startSector, sectorCount, at);
     dataSectors += (int) sectorCount;
-    onlyFreesSpace = false;
+    mayUseReserve = false;
   }
 
   void addRange(EntryType type, int volumeId, long startSector, long sectorCount) {
@@ -102,29 +116,33 @@ final class BatchBuffer {
         MemorySegment.ofArray(name), 0, data, (long) at * Bytes.SECTOR_BYTES, name.length);
     BatchHeader.putEntry(header, entries++, volumeId, type, name.length, first, 0, at);
     dataSectors += (name.length + Bytes.SECTOR_BYTES - 1) / Bytes.SECTOR_BYTES;
-    onlyFreesSpace = false;
+    mayUseReserve = false;
   }
 
   /**
-   * Data the cleaner moves, once, and one RELOCATE entry per map that referenced it at {@code
-   * oldAddress}.
+   * Data the cleaner moves, written once, and one RELOCATE entry per map piece that referenced it
+   * at {@code address..}. Moving data neither grows nor shrinks what is live.
    */
-  void addRelocation(MemorySegment source, long oldAddress, int[] mapIds, long[] startSectors) {
+  void addRelocation(MemorySegment source, long address, List<Cleaner.MapPiece> pieces) {
     int at = dataSectors;
-    int sectorCount = (int) (source.byteSize() / Bytes.SECTOR_BYTES);
     MemorySegment.copy(source, 0, data, (long) at * Bytes.SECTOR_BYTES, source.byteSize());
-    for (int m = 0; m < mapIds.length; m++) {
+    for (Cleaner.MapPiece piece : pieces) {
       BatchHeader.putRelocate(
-          header, entries++, mapIds[m], startSectors[m], sectorCount, oldAddress, at);
+          header,
+          entries++,
+          piece.mapId(),
+          piece.startSector(),
+          piece.sectorCount(),
+          piece.address(),
+          at + (int) (piece.address() - address));
     }
-    dataSectors += sectorCount;
-    onlyFreesSpace = false;
+    dataSectors += (int) (source.byteSize() / Bytes.SECTOR_BYTES);
   }
 
   void addResize(int volumeId, long sizeBytes) {
     BatchHeader.putEntry(header, entries++, volumeId, EntryType.RESIZE_VOLUME, 0, sizeBytes, 0, 0);
     sizesAfter.put(volumeId, sizeBytes);
-    onlyFreesSpace = false;
+    mayUseReserve = false;
   }
 
   void addDelete(int volumeId) {
@@ -161,9 +179,10 @@ final class BatchBuffer {
     members.clear();
     sizesAfter.clear();
     namesAdded.clear();
+    dataSectorsLimit = Long.MAX_VALUE;
     entries = 0;
     dataSectors = 0;
-    onlyFreesSpace = true;
+    mayUseReserve = true;
     writesInFlight = 0;
     written = false;
   }

@@ -102,7 +102,21 @@ final class ReadPath implements ExtentVisitor {
         return;
       }
     }
-    // Split so that each piece, widened to whole blocks, fits one staging buffer.
+    queue(read, intoOffset, address, sectorCount);
+  }
+
+  /**
+   * Reads log sectors from {@code address} into the whole of {@code read.into}, whatever maps them:
+   * what the cleaner does with a segment it empties. The sectors must not be in a batch in flight.
+   */
+  void startLogRead(Request.Read read, long address) {
+    read.piecesInFlight++;
+    queue(read, 0, address, read.into.byteSize() / Bytes.SECTOR_BYTES);
+    pieceDone(read);
+  }
+
+  /** Splits so that each piece, widened to whole blocks, fits one staging buffer. */
+  private void queue(Request.Read read, long intoOffset, long address, long sectorCount) {
     long maxSectors = (bufferBytes - Bytes.BLOCK_BYTES) / Bytes.SECTOR_BYTES;
     for (long done = 0; done < sectorCount; done += maxSectors) {
       long count = Math.min(maxSectors, sectorCount - done);
@@ -143,6 +157,9 @@ final class ReadPath implements ExtentVisitor {
     Piece piece = slots[slot];
     slots[slot] = null;
     freeSlots.add(slot);
+    if (piece == null) {
+      return; // Its read was failed already when the store stopped.
+    }
     long startBytes = layout.byteOffsetOf(piece.address());
     long bytes = piece.sectorCount() * Bytes.SECTOR_BYTES;
     long within = startBytes - slotStartBytes[slot];

@@ -152,21 +152,19 @@ public sealed interface Request {
   }
 
   /**
-   * Live data the cleaner read from a segment it empties: written once, re-pointed in every map
-   * listed that still references {@code oldAddress}.
+   * Live log sectors the cleaner read from a segment it empties, from {@code address} on: written
+   * once, and re-pointed in every map listed where that map still references them.
    */
   final class Relocate extends Logged {
-    final long oldAddress;
+    final long address;
     final MemorySegment data;
-    final int[] mapIds;
-    final long[] startSectors;
+    final List<Cleaner.MapPiece> pieces;
 
-    public Relocate(long oldAddress, MemorySegment data, int[] mapIds, long[] startSectors) {
+    Relocate(long address, MemorySegment data, List<Cleaner.MapPiece> pieces) {
       super(false, 0);
-      this.oldAddress = oldAddress;
+      this.address = address;
       this.data = data;
-      this.mapIds = mapIds;
-      this.startSectors = startSectors;
+      this.pieces = List.copyOf(pieces);
     }
   }
 

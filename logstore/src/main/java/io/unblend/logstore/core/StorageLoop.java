@@ -8,6 +8,7 @@ import io.unblend.logstore.checkpoint.CheckpointImage;
 import io.unblend.logstore.checkpoint.Checkpointer;
 import io.unblend.logstore.layout.Bytes;
 import io.unblend.logstore.layout.StoreLayout;
+import io.unblend.logstore.log.BatchHeader;
 import io.unblend.logstore.log.EntryType;
 import io.unblend.logstore.log.SegmentTable;
 import io.unblend.logstore.map.ExtentMap;
@@ -21,6 +22,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -47,6 +49,9 @@ public final class StorageLoop implements Runnable, CompletionHandler {
   private static final long INDEX_MASK = (1L << KIND_SHIFT) - 1;
   private static final int PREWRITE_CHUNK_BYTES = 1 << 20;
   private static final int PREWRITTEN_AHEAD = 2;
+
+  /** Segments that only batches freeing or moving space may take: see {@link #freeSegment}. */
+  private static final int RESERVE_SEGMENTS = 1;
 
   private final StoreConfiguration config;
   private final StoreLayout layout;
@@ -84,6 +89,9 @@ public final class StorageLoop implements Runnable, CompletionHandler {
   // Reads.
   private final ReadPath reads;
 
+  // Cleaning.
+  private final Cleaner cleaner;
+
   // Checkpoints.
   private final long[] slotNextSequence = new long[2];
   private int nextCheckpointSlot;
@@ -92,6 +100,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
   private CheckpointImage checkpointPending;
   private boolean checkpointWriting;
   private int checkpointsWanted;
+  private long checkpointFailedBefore = -1;
 
   // Pre-writing segments ahead of the head.
   private final MemorySegment zeros;
@@ -152,6 +161,9 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     }
     this.open = freeBatches.poll();
     this.reads = new ReadPath(config, layout, engine, arena, READ);
+    this.cleaner =
+        new Cleaner(
+            state, config.batchBytesMax(), config.batchEntriesMax(), config.cleanerInFlightBytes());
     this.zeros = arena.allocate(PREWRITE_CHUNK_BYTES, Bytes.BLOCK_BYTES);
   }
 
@@ -195,13 +207,16 @@ public final class StorageLoop implements Runnable, CompletionHandler {
           finishShutdown();
           return;
         }
+        clean();
         sealAndSubmitBatches();
         reads.issuePending();
-        startDatasyncIfNeeded();
         startCheckpointIfDue();
+        startDatasyncIfNeeded();
         prewriteAhead();
         engine.submit();
-        waitForWork();
+        if (shutdown == null || !isQuiet()) {
+          waitForWork(); // Quiet now: the next pass finishes the shutdown instead of sleeping.
+        }
       }
     } catch (NativeIoException | RuntimeException | Error e) {
       LOG.log(Level.ERROR, "storage thread stopped by an unexpected error", e);
@@ -256,7 +271,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
         return;
       }
       if (!placeOpenBatch()) {
-        if (open.isEmpty() && !waiting.isEmpty()) {
+        if (open.isEmpty() && (!waiting.isEmpty() || !cleaner.ready().isEmpty())) {
           continue; // The batch failed with ENOSPC: answer the requests behind it the same way.
         }
         return;
@@ -265,28 +280,135 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     }
   }
 
-  /** Moves waiting requests into the open batch, in order, as far as they fit. */
+  /**
+   * Moves the cleaner's relocations, then waiting requests in order, into the open batch as far as
+   * they fit. Requests that take log space enter only when the batch is sure to find room outside
+   * the reserve, so a batch never holds client data that only the reserve could take.
+   */
   private void fillOpenBatch() {
-    while (!waiting.isEmpty() && open.hasRoomForEntry()) {
-      Request.Logged request = waiting.peek();
+    if (failure != null) {
+      return;
+    }
+    if (open.mayUseReserve) {
+      open.limitDataSectors(Long.MAX_VALUE); // No client data yet: the batch may go anywhere.
+    }
+    if (!fillFrom(cleaner.ready(), true)) {
+      return;
+    }
+    boolean mayGrow = clientRoomAssured();
+    while (fillFrom(waiting, mayGrow) && !mayGrow && !waiting.isEmpty() && noRoomForClients()) {
+      // Requests that needed space were answered with ENOSPC; those behind them may need none.
+    }
+  }
+
+  /** Returns false when the open batch has no room for more. */
+  private boolean fillFrom(Deque<? extends Request.Logged> queue, boolean mayGrow) {
+    while (!queue.isEmpty() && open.hasRoomForEntry()) {
+      Request.Logged request = queue.peek();
+      if (!mayGrow && takesSpace(request)) {
+        return true;
+      }
       StoreException refused = refusal(request);
       if (refused != null) {
-        waiting.poll();
+        queue.poll();
         completeFailed(request, refused);
         continue;
       }
       if (!addPart(request)) {
-        return;
+        return false;
       }
       // A request enters a batch at most once: a part that does not fit waits for the next.
       open.members.add(request);
       request.partsInFlight++;
       if (request.fullyAdded) {
-        waiting.poll();
+        queue.poll();
       } else {
-        return;
+        return false;
       }
     }
+    return open.hasRoomForEntry();
+  }
+
+  /** Whether a request keeps log space: trims, deletes and relocations do not. */
+  private static boolean takesSpace(Request.Logged request) {
+    return !(request instanceof Request.Range
+        || request instanceof Request.DeleteVolume
+        || request instanceof Request.Relocate);
+  }
+
+  /**
+   * Whether client data may enter the open batch: it must find room outside the reserve. With a
+   * free segment beyond the reserve any batch does; without one, the batch is capped to what the
+   * rest of the head segment can take, and clients wait when that is nothing.
+   */
+  private boolean clientRoomAssured() {
+    long floor = reuseFloor();
+    int reusable = 0;
+    for (int s = 0; s < segments.segmentCount() && reusable <= RESERVE_SEGMENTS; s++) {
+      if (s != headSegment && !cleaner.isCleaning(s) && segments.isReusable(s, floor)) {
+        reusable++;
+      }
+    }
+    if (reusable > RESERVE_SEGMENTS) {
+      open.limitDataSectors(Long.MAX_VALUE);
+      return true;
+    }
+    long headerWorstBytes =
+        (long) BatchHeader.blocksFor(config.batchEntriesMax()) * Bytes.BLOCK_BYTES;
+    long room = headSegment < 0 ? 0 : segmentBytes - headOffsetBytes - headerWorstBytes;
+    long sectors = Math.max(0, room / Bytes.BLOCK_BYTES * (Bytes.BLOCK_BYTES / Bytes.SECTOR_BYTES));
+    open.limitDataSectors(sectors);
+    return sectors > 0 && open.freeDataSectors() > 0;
+  }
+
+  /**
+   * Client data waits for room. It keeps waiting while space is coming (segments that wait only for
+   * checkpoints, or a segment the cleaner can empty); otherwise the requests at the head of the
+   * queue that need space fail with ENOSPC, and this returns true.
+   */
+  private boolean noRoomForClients() {
+    long floor = reuseFloor();
+    boolean awaitingCheckpoint = false;
+    for (int s = 0; s < segments.segmentCount(); s++) {
+      if (s != headSegment && segments.liveSectors(s) == 0) {
+        awaitingCheckpoint |= !segments.isReusable(s, floor);
+      }
+    }
+    // A checkpoint that failed with nothing written since would fail again: do not wait on one.
+    if (awaitingCheckpoint && checkpointFailedBefore != nextSequence) {
+      if (checkpointsWanted == 0 && checkpointPending == null && !checkpointWriting) {
+        checkpointsWanted = 1;
+      }
+      return false;
+    }
+    if (shutdown == null && cleanUrgently()) {
+      return false;
+    }
+    StoreException full = logFull();
+    while (!waiting.isEmpty() && takesSpace(waiting.peek())) {
+      Request.Logged request = waiting.peek();
+      if (request.partsInFlight > 0) {
+        failMember(request, full);
+      } else {
+        waiting.poll();
+        completeFailed(request, full);
+      }
+    }
+    return true;
+  }
+
+  private StoreException logFull() {
+    return new StoreException(
+        Errno.ENOSPC,
+        "the log is full: no free segment among "
+            + segments.segmentCount()
+            + " (live data "
+            + segments.totalLiveSectors() * Bytes.SECTOR_BYTES
+            + " bytes) and nothing the cleaner can win back; trim or delete data to free space");
+  }
+
+  private long reuseFloor() {
+    return Math.min(slotNextSequence[0], slotNextSequence[1]);
   }
 
   /** Adds as much of {@code request} as fits; returns false when nothing fit. */
@@ -362,12 +484,11 @@ public final class StorageLoop implements Runnable, CompletionHandler {
         clone.fullyAdded = true;
       }
       case Request.Relocate relocate -> {
-        if (open.freeEntries() < relocate.mapIds.length
+        if (open.freeEntries() < relocate.pieces.size()
             || open.freeDataSectors() < relocate.data.byteSize() / Bytes.SECTOR_BYTES) {
           return false;
         }
-        open.addRelocation(
-            relocate.data, relocate.oldAddress, relocate.mapIds, relocate.startSectors);
+        open.addRelocation(relocate.data, relocate.address, relocate.pieces);
         cleanerBytesWritten += relocate.data.byteSize();
         relocate.fullyAdded = true;
       }
@@ -512,19 +633,12 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     if (headSegment >= 0 && headOffsetBytes + total <= segmentBytes) {
       return true;
     }
-    int next = freeSegment(open.onlyFreesSpace);
+    int next = freeSegment(open.mayUseReserve);
     if (next == -2) {
       return false; // A pre-write is finishing in the segment we need; try again shortly.
     }
     if (next < 0) {
-      StoreException full =
-          new StoreException(
-              Errno.ENOSPC,
-              "the log is full: no free segment among "
-                  + segments.segmentCount()
-                  + " (live data "
-                  + segments.totalLiveSectors() * Bytes.SECTOR_BYTES
-                  + " bytes); trim or delete data to free space");
+      StoreException full = logFull();
       for (Request.Logged member : open.members) {
         member.partsInFlight--;
         failMember(member, full);
@@ -539,15 +653,15 @@ public final class StorageLoop implements Runnable, CompletionHandler {
   }
 
   /**
-   * A segment the head may move to, or -1. Data keeps one segment in reserve so that trims and
-   * deletes, which free space, can always be logged.
+   * A segment the head may move to, or -1. Client data leaves {@link #RESERVE_SEGMENTS} free so
+   * that the cleaner, trims and deletes, which free space, can always be logged.
    */
-  private int freeSegment(boolean freesSpace) {
-    long floor = Math.min(slotNextSequence[0], slotNextSequence[1]);
+  private int freeSegment(boolean mayUseReserve) {
+    long floor = reuseFloor();
     int best = -1;
     int free = 0;
     for (int s = 0; s < segments.segmentCount(); s++) {
-      if (s == headSegment || !segments.isReusable(s, floor)) {
+      if (s == headSegment || cleaner.isCleaning(s) || !segments.isReusable(s, floor)) {
         continue;
       }
       free++;
@@ -558,10 +672,10 @@ public final class StorageLoop implements Runnable, CompletionHandler {
         best = s;
       }
     }
-    if (best < 0 || (!freesSpace && free < 2)) {
-      checkpointsWanted = Math.max(checkpointsWanted, 2);
+    int reserve = mayUseReserve ? 0 : RESERVE_SEGMENTS;
+    if (best < 0 || free <= reserve) {
       // The only free segment may be one whose pre-write is finishing: wait for it.
-      return free > (freesSpace ? 0 : 1) ? -2 : -1;
+      return free > reserve ? -2 : -1;
     }
     if (best == prewriteSegment) {
       prewriteSegment = -1;
@@ -667,6 +781,42 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     }
   }
 
+  // ---- cleaning ------------------------------------------------------------------------------
+
+  private void clean() {
+    if (failure == null && shutdown == null) {
+      cleanerStep(false);
+    }
+  }
+
+  /** Clients wait for space: cleans at once if that can win any; returns whether it can. */
+  private boolean cleanUrgently() {
+    return cleanerStep(true);
+  }
+
+  private boolean cleanerStep(boolean urgent) {
+    int free = 0;
+    for (int s = 0; s < segments.segmentCount(); s++) {
+      if (s != headSegment && segments.liveSectors(s) == 0) {
+        free++;
+      }
+    }
+    return cleaner.step(
+        free, cleanerRoomBytes(), RESERVE_SEGMENTS, headSegment, completedSequence, reads, urgent);
+  }
+
+  /** Log bytes that moves could take now: reusable segments and the rest of the head segment. */
+  private long cleanerRoomBytes() {
+    long floor = reuseFloor();
+    long room = headSegment >= 0 ? segmentBytes - headOffsetBytes : 0;
+    for (int s = 0; s < segments.segmentCount(); s++) {
+      if (s != headSegment && !cleaner.isCleaning(s) && segments.isReusable(s, floor)) {
+        room += segmentBytes;
+      }
+    }
+    return room;
+  }
+
   // ---- flushes -------------------------------------------------------------------------------
 
   private void flush(CompletableFuture<Void> done, Request.Logged request) {
@@ -745,6 +895,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
   private void checkpointWritten(Request.CheckpointWritten written) {
     checkpointWriting = false;
     if (written.failure() != null) {
+      checkpointFailedBefore = written.image().nextBatchSequence();
       LOG.log(
           Level.WARNING,
           "checkpoint {0} failed, recovery will replay more of the log: {1}",
@@ -753,6 +904,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
       return;
     }
     slotNextSequence[written.slot()] = written.image().nextBatchSequence();
+    cleaner.checkpointWritten();
     nextCheckpointSlot = 1 - written.slot();
   }
 
@@ -989,6 +1141,9 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     while ((request = waiting.poll()) != null) {
       completeFailed(request, cause);
     }
+    while ((request = cleaner.ready().poll()) != null) {
+      completeFailed(request, cause);
+    }
     FlushWaiters.Waiter waiter;
     while ((waiter = flushWaiters.poll()) != null) {
       waiter.future().completeExceptionally(cause);
@@ -1028,7 +1183,11 @@ public final class StorageLoop implements Runnable, CompletionHandler {
       // Batches whose write failed never complete; wait only for the I/O still in flight.
       return !checkpointWriting && engine.inFlight() == 0;
     }
-    if (!waiting.isEmpty() || !open.isEmpty() || !batchesInFlight.isEmpty() || !reads.isIdle()) {
+    if (!waiting.isEmpty()
+        || !open.isEmpty()
+        || !batchesInFlight.isEmpty()
+        || !reads.isIdle()
+        || !cleaner.isIdle()) {
       return false;
     }
     if (checkpointWriting || prewriteInFlight || datasyncInFlight) {

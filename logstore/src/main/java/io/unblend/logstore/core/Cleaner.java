@@ -1,0 +1,309 @@
+package io.unblend.logstore.core;
+
+import io.unblend.logstore.layout.Bytes;
+import io.unblend.logstore.log.SegmentTable;
+import io.unblend.logstore.map.ExtentMap;
+import java.lang.System.Logger.Level;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * The log cleaner: empties one segment at a time so that its space can be reused. It runs on the
+ * storage thread, in steps between client work, and only while free segments are few.
+ *
+ * <p>A cycle: choose the segment with the best cost-benefit score {@code (1 - u) * age / (1 + u)}
+ * (u: its live fraction, age: batches since it was last written, as in Rosenblum and Ousterhout's
+ * LFS), find every map piece that points into it (volumes, snapshots and clones alike), read the
+ * union of those log ranges in chunks, and hand each chunk back to the storage loop as a {@link
+ * Request.Relocate}: the data is appended once, and each map that still points at the old address
+ * is re-pointed. Pieces that clients overwrote meanwhile are skipped when the entry is applied, so
+ * the cleaner never needs to stop client I/O. The emptied segment is reused like any other once no
+ * map references it and two checkpoints are newer than that.
+ *
+ * <p>Pace: at most {@link #inFlightBytesMax} bytes are being moved at a time, four times more when
+ * free segments fall to half the start threshold, so cleaning takes a bounded share of the log's
+ * bandwidth that rises only as free space falls.
+ */
+final class Cleaner {
+  private static final System.Logger LOG = System.getLogger(Cleaner.class.getName());
+  private static final int CHUNK_SECTORS_MAX = 256;
+
+  /** Sectors a map holds at a log address: one RELOCATE entry. */
+  record MapPiece(int mapId, long startSector, long address, int sectorCount) {}
+
+  /** Contiguous live log sectors, read and appended together, and the map pieces in them. */
+  private record Chunk(long address, int sectorCount, List<MapPiece> pieces) {}
+
+  private final StoreState state;
+  private final SegmentTable segments;
+  private final int chunkSectorsMax;
+  private final int entriesMax;
+  private final long inFlightBytesMax;
+  private final Deque<Request.Relocate> ready = new ArrayDeque<>();
+  private final Deque<Chunk> chunks = new ArrayDeque<>();
+  private int victim = -1;
+  private int chunksOutstanding;
+  private long bytesInFlight;
+  private long segmentsCleaned;
+  private final int batchDataBytesMax;
+
+  /** Set when a cycle failed (the log had no room even for moves): wait for a checkpoint. */
+  private boolean stalled;
+
+  Cleaner(StoreState state, int batchDataBytesMax, int entriesMax, long inFlightBytesMax) {
+    this.state = state;
+    this.segments = state.segments();
+    this.chunkSectorsMax = Math.min(CHUNK_SECTORS_MAX, batchDataBytesMax / Bytes.SECTOR_BYTES);
+    this.entriesMax = entriesMax;
+    this.inFlightBytesMax = inFlightBytesMax;
+    this.batchDataBytesMax = batchDataBytesMax;
+  }
+
+  /** A checkpoint was written: segments may have come free, so a stalled cleaner tries again. */
+  void checkpointWritten() {
+    stalled = false;
+  }
+
+  /** Relocations read and waiting for a batch; the loop takes them before client requests. */
+  Deque<Request.Relocate> ready() {
+    return ready;
+  }
+
+  /** Whether a segment is being emptied: it must not be reused before the cycle ends. */
+  boolean isCleaning(int segment) {
+    return segment == victim;
+  }
+
+  boolean isActive() {
+    return victim >= 0;
+  }
+
+  long segmentsCleaned() {
+    return segmentsCleaned;
+  }
+
+  /**
+   * Free segments below which the cleaner works: an eighth of the log, and never fewer than the
+   * reserve plus two.
+   */
+  static int startThreshold(int segmentCount, int reserve) {
+    return Math.max(reserve + 2, segmentCount / 8);
+  }
+
+  /**
+   * One step: start a cycle when free segments are below the threshold, and start reads of the
+   * current victim while the in-flight budget allows.
+   *
+   * @param freeSegments segments no map references (some may still wait for a checkpoint)
+   * @param roomBytes log bytes the cleaner's moves can take now: reusable segments and the rest of
+   *     the head segment
+   * @param completedSequence the last batch whose write completed; younger segments are skipped
+   * @param urgent clients wait for space: start a cycle whatever the threshold, at full pace
+   * @return whether a cycle is under way, so that space is coming
+   */
+  boolean step(
+      int freeSegments,
+      long roomBytes,
+      int reserve,
+      int headSegment,
+      long completedSequence,
+      ReadPath reads,
+      boolean urgent) {
+    int threshold = startThreshold(segments.segmentCount(), reserve);
+    if (victim < 0) {
+      if (freeSegments >= threshold && !urgent) {
+        return false;
+      }
+      int chosen = bestVictim(roomBytes, headSegment, completedSequence);
+      if (chosen < 0) {
+        return false;
+      }
+      victim = chosen;
+      gather(chosen);
+    }
+    long budget = urgent || freeSegments <= threshold / 2 ? inFlightBytesMax * 4 : inFlightBytesMax;
+    while (!chunks.isEmpty() && bytesInFlight < budget) {
+      Chunk chunk = chunks.poll();
+      long bytes = (long) chunk.sectorCount() * Bytes.SECTOR_BYTES;
+      MemorySegment buffer = Arena.ofAuto().allocate(bytes, Bytes.BLOCK_BYTES);
+      Request.Read read = new Request.Read(-1, 0, buffer);
+      bytesInFlight += bytes;
+      chunksOutstanding++;
+      read.done.whenComplete((ignored, failure) -> chunkRead(chunk, buffer, failure));
+      reads.startLogRead(read, chunk.address());
+    }
+    finishIfDone();
+    return victim >= 0 || !isIdle();
+  }
+
+  private int bestVictim(long roomBytes, int headSegment, long completedSequence) {
+    if (stalled || !worthCleaning()) {
+      return -1;
+    }
+    long perSegment = segments.sectorsPerSegment();
+    long newest = completedSequence + 1;
+    int best = -1;
+    double bestScore = 0;
+    for (int s = 0; s < segments.segmentCount(); s++) {
+      long occupied = segments.occupiedSectors(s);
+      if (s == headSegment
+          || occupied == 0
+          || occupied >= perSegment
+          || segments.lastSequence(s) > completedSequence
+          || movedBytes(occupied) > roomBytes) {
+        continue;
+      }
+      double used = (double) occupied / perSegment;
+      double age = newest - segments.lastSequence(s);
+      double score = (1 - used) * age / (1 + used);
+      if (score > bestScore) {
+        bestScore = score;
+        best = s;
+      }
+    }
+    return best;
+  }
+
+  /**
+   * Whether packing the live data tightly would free a segment that is not free yet: when it would
+   * not, moving data only wears the log.
+   */
+  private boolean worthCleaning() {
+    long perSegment = segments.sectorsPerSegment();
+    long live = 0;
+    int used = 0;
+    for (int s = 0; s < segments.segmentCount(); s++) {
+      long occupied = segments.occupiedSectors(s);
+      live += occupied;
+      used += occupied > 0 ? 1 : 0;
+    }
+    return used > (live + perSegment - 1) / perSegment;
+  }
+
+  /** Log bytes that moving {@code sectors} live sectors takes at most, batch headers included. */
+  private long movedBytes(long sectors) {
+    long data = sectors * Bytes.SECTOR_BYTES;
+    long batches = data / Math.min(batchDataBytesMax, CHUNK_SECTORS_MAX * Bytes.SECTOR_BYTES) + 1;
+    return data + batches * (Bytes.BLOCK_BYTES * 2);
+  }
+
+  /** Finds every map piece in the victim and groups the union of their ranges into chunks. */
+  private void gather(int segment) {
+    long first = (long) segment * segments.sectorsPerSegment();
+    long end = first + segments.sectorsPerSegment();
+    List<MapPiece> pieces = new ArrayList<>();
+    for (VolumeState volume : state.volumes()) {
+      volume
+          .map()
+          .forEachExtent(
+              (startSector, count, address) -> {
+                if (address == ExtentMap.ZERO || address + count <= first || address >= end) {
+                  return;
+                }
+                long from = Math.max(address, first);
+                long to = Math.min(address + count, end);
+                pieces.add(
+                    new MapPiece(
+                        volume.id(), startSector + (from - address), from, (int) (to - from)));
+              });
+    }
+    pieces.sort(Comparator.comparingLong(MapPiece::address));
+    long chunkStart = -1;
+    long chunkEnd = -1;
+    List<MapPiece> inChunk = new ArrayList<>();
+    for (MapPiece piece : pieces) {
+      long address = piece.address();
+      long pieceEnd = address + piece.sectorCount();
+      while (address < pieceEnd) {
+        if (chunkStart < 0 || address > chunkEnd || chunkEnd - chunkStart >= chunkSectorsMax) {
+          if (chunkStart >= 0) {
+            addChunk(chunkStart, chunkEnd, inChunk);
+            inChunk = new ArrayList<>();
+          }
+          chunkStart = address;
+          chunkEnd = address;
+        }
+        long take = Math.min(pieceEnd, chunkStart + chunkSectorsMax) - address;
+        inChunk.add(
+            new MapPiece(
+                piece.mapId(),
+                piece.startSector() + (address - piece.address()),
+                address,
+                (int) take));
+        chunkEnd = Math.max(chunkEnd, address + take);
+        address += take;
+      }
+    }
+    if (chunkStart >= 0) {
+      addChunk(chunkStart, chunkEnd, inChunk);
+    }
+  }
+
+  private void addChunk(long start, long end, List<MapPiece> pieces) {
+    chunks.add(new Chunk(start, (int) (end - start), pieces));
+  }
+
+  private void chunkRead(Chunk chunk, MemorySegment buffer, Throwable failure) {
+    if (failure != null) {
+      chunkDone(chunk, failure);
+      return;
+    }
+    // A chunk shared by more maps than a batch has entries moves in several requests.
+    List<MapPiece> pieces = chunk.pieces();
+    int groups = (pieces.size() + entriesMax - 1) / entriesMax;
+    int[] remaining = {groups};
+    boolean[] reported = {false};
+    for (int g = 0; g < groups; g++) {
+      List<MapPiece> group =
+          pieces.subList(g * entriesMax, Math.min(pieces.size(), (g + 1) * entriesMax));
+      Request.Relocate relocate = new Request.Relocate(chunk.address(), buffer, group);
+      relocate.done.whenComplete(
+          (ignored, failed) -> {
+            remaining[0]--;
+            if (!reported[0] && (failed != null || remaining[0] == 0)) {
+              reported[0] = true;
+              chunkDone(chunk, failed);
+            }
+          });
+      ready.add(relocate);
+    }
+  }
+
+  private void chunkDone(Chunk chunk, Throwable failure) {
+    chunksOutstanding--;
+    bytesInFlight -= (long) chunk.sectorCount() * Bytes.SECTOR_BYTES;
+    if (failure != null && victim >= 0) {
+      LOG.log(
+          Level.WARNING,
+          "cleaning segment {0} stopped: {1}; it will be tried again",
+          victim,
+          failure.getMessage());
+      chunks.clear();
+      victim = -1;
+      stalled = true;
+    }
+    finishIfDone();
+  }
+
+  private void finishIfDone() {
+    if (victim >= 0 && chunks.isEmpty() && chunksOutstanding == 0) {
+      LOG.log(
+          Level.DEBUG,
+          "cleaned segment {0}; {1} references left in it",
+          victim,
+          segments.liveSectors(victim));
+      segmentsCleaned++;
+      victim = -1;
+    }
+  }
+
+  /** Whether nothing is being read or waits for a batch. */
+  boolean isIdle() {
+    return ready.isEmpty() && chunksOutstanding == 0;
+  }
+}
