@@ -79,6 +79,14 @@ public final class Store implements AutoCloseable {
 
   /** Opens (and, where allowed, creates) the store the configuration names. */
   public static Store open(StoreConfiguration config) throws IOException {
+    if (config.location() instanceof StoreLocation.Directory directory
+        && !config.createIfMissing()
+        && !Files.exists(directory.path().resolve(StoreLayout.SUPERBLOCK_FILE))) {
+      // Checked before the lock, so that looking for a store leaves no files behind.
+      throw new StoreException(
+          Errno.ENOENT,
+          directory.path() + " holds no unblend store, and creating one was not asked for");
+    }
     StoreLock lock = config.locking() ? lock(config.location()) : null;
     IoEngine engine = null;
     StoreLayout layout = null;

@@ -114,7 +114,8 @@ public final class Volume {
 
   /**
    * The runs over the range where this volume (or snapshot) differs from {@code base}, an older
-   * snapshot of it: what an incremental backup has to copy.
+   * snapshot of it: what an incremental backup has to copy. Bytes beyond the end of {@code base}
+   * (the volume grew since) count as changed.
    */
   public CompletableFuture<List<ChangedRun>> changedSince(
       Volume base, long offsetBytes, long lengthBytes) {
@@ -131,7 +132,7 @@ public final class Volume {
             id,
             base.id(),
             offsetBytes / Bytes.SECTOR_BYTES,
-            Math.min(lengthBytes, base.sizeBytes() - offsetBytes) / Bytes.SECTOR_BYTES,
+            lengthBytes / Bytes.SECTOR_BYTES,
             done));
     return done;
   }

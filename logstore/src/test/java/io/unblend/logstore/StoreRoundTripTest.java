@@ -54,6 +54,20 @@ class StoreRoundTripTest {
   }
 
   @Test
+  void lookingForAMissingStoreLeavesNothingBehind() throws Exception {
+    Path empty = java.nio.file.Files.createDirectories(folder.resolve("empty"));
+    StoreConfiguration config =
+        StoreFixtures.directory(empty, 16 << 20).createIfMissing(false).build();
+    assertThatThrownBy(() -> Store.open(config))
+        .isInstanceOfSatisfying(
+            StoreException.class, e -> assertThat(e.errno().name()).isEqualTo("ENOENT"))
+        .hasMessageContaining("holds no unblend store");
+    try (var listing = java.nio.file.Files.list(empty)) {
+      assertThat(listing).isEmpty();
+    }
+  }
+
+  @Test
   void flushedWritesSurviveAPowerCutOnTheSimulatedDisk() throws Exception {
     SimulatedDisk disk = new SimulatedDisk(4096, 64L << 20);
     StoreConfiguration config = StoreFixtures.simulated(disk, 8 << 20).build();

@@ -15,16 +15,21 @@ import java.util.List;
 final class ChangedBlocks {
   private ChangedBlocks() {}
 
+  /**
+   * @param baseEndSector the base's size: sectors from there on did not exist in it and count as
+   *     changed
+   */
   static List<ChangedRun> between(
-      ExtentMap base, ExtentMap current, long startSector, long sectorCount) {
-    Pieces before = Pieces.of(base, startSector, sectorCount);
-    Pieces after = Pieces.of(current, startSector, sectorCount);
+      ExtentMap base, long baseEndSector, ExtentMap current, long startSector, long sectorCount) {
+    long end = startSector + sectorCount;
+    long comparedEnd = Math.max(startSector, Math.min(end, baseEndSector));
+    Pieces before = Pieces.of(base, startSector, comparedEnd - startSector);
+    Pieces after = Pieces.of(current, startSector, comparedEnd - startSector);
     List<ChangedRun> runs = new ArrayList<>();
     long position = startSector;
-    long end = startSector + sectorCount;
     int b = 0;
     int a = 0;
-    while (position < end) {
+    while (position < comparedEnd) {
       while (before.end(b) <= position) {
         b++;
       }
@@ -33,16 +38,22 @@ final class ChangedBlocks {
       }
       long pieceEnd = Math.min(before.end(b), after.end(a));
       boolean changed = before.addressAt(b, position) != after.addressAt(a, position);
-      long bytes = (pieceEnd - position) * Bytes.SECTOR_BYTES;
-      int last = runs.size() - 1;
-      if (last >= 0 && runs.get(last).changed() == changed) {
-        runs.set(last, new ChangedRun(runs.get(last).lengthBytes() + bytes, changed));
-      } else {
-        runs.add(new ChangedRun(bytes, changed));
-      }
+      add(runs, (pieceEnd - position) * Bytes.SECTOR_BYTES, changed);
       position = pieceEnd;
     }
+    if (comparedEnd < end) {
+      add(runs, (end - comparedEnd) * Bytes.SECTOR_BYTES, true);
+    }
     return runs;
+  }
+
+  private static void add(List<ChangedRun> runs, long bytes, boolean changed) {
+    int last = runs.size() - 1;
+    if (last >= 0 && runs.get(last).changed() == changed) {
+      runs.set(last, new ChangedRun(runs.get(last).lengthBytes() + bytes, changed));
+    } else {
+      runs.add(new ChangedRun(bytes, changed));
+    }
   }
 
   /** A map's pieces over a range, as {@link ExtentMap#forEach} reports them. */

@@ -1062,7 +1062,11 @@ public final class StorageLoop implements Runnable, CompletionHandler {
         .done()
         .complete(
             ChangedBlocks.between(
-                base.map(), volume.map(), changes.startSector(), changes.sectorCount()));
+                base.map(),
+                base.sizeBytes() / Bytes.SECTOR_BYTES,
+                volume.map(),
+                changes.startSector(),
+                changes.sectorCount()));
   }
 
   private StoreStatus status() {

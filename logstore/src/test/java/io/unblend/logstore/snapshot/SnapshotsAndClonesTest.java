@@ -70,6 +70,11 @@ class SnapshotsAndClonesTest {
                 new ChangedRun(4096, true),
                 new ChangedRun((1 << 20) - 8192, false));
 
+        // Bytes the snapshot never had count as changed once the volume grew.
+        store.resizeVolume("vm", 2 << 20);
+        assertThat(volume.changedSince(snapshot, (1 << 20) - 4096, 8192).get())
+            .containsExactly(new ChangedRun(4096, false), new ChangedRun(4096, true));
+
         // Deleting the origin keeps the snapshot and the clone.
         store.deleteVolume("vm");
         assertThat(read(arena, snapshot, 4096, 4096)[0]).isEqualTo((byte) 1);
