@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,9 +31,6 @@ class OverwritesBeyondTheLogSizeSucceedTest {
     server.close();
   }
 
-  @Disabled(
-      "Known limit until the cleaner (issue 5): a batch that finds no free segment fails with"
-          + " ENOSPC at once, while dead segments wait for two checkpoints to be released.")
   @Test
   void overwritesOfTheSameRangeWorthOneAndAHalfLogsAllSucceed() {
     Map<String, String> results =
