@@ -10,12 +10,16 @@ import io.unblend.logstore.layout.CorruptStoreException;
 import io.unblend.logstore.layout.Region;
 import io.unblend.logstore.log.SegmentTable;
 import io.unblend.logstore.map.ExtentMap;
+import io.unblend.logstore.map.ExtentMapDiff;
+import io.unblend.logstore.map.ExtentVisitor;
 import io.unblend.nativeio.BlockingIo;
 import io.unblend.nativeio.NativeIoException;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A checkpoint in its slot: a 4 KiB header block, then the body. The header is written last, after
@@ -43,10 +47,12 @@ import java.util.List;
  * body, from byte 4096
  *   per segment: u64 live sectors, u64 last batch sequence, u64 flags (bit 0: pre-written)
  *   per volume:  u32 id, u16 name bytes, u8 kind (0 volume or clone, 1 snapshot), u8 reserved,
- *                u64 size bytes, u64 extent count, u32 origin id (version 2 only: the volume a
- *                snapshot was taken of, the snapshot a clone started from, else 0), u32 reserved,
+ *                u64 size bytes, u64 extent (or piece) count, u32 origin id (version 2 only:
+ *                the volume a snapshot was taken of, the snapshot a clone started from, else 0),
+ *                u32 base id (version 2 only: 0, or the id of a map written before this one
+ *                that this one is written as differences from; see MapBases),
  *                name (UTF-8), then per extent: u64 start sector, u64 sector count,
- *                s64 address (log sector, or -1 for allocated zeros)
+ *                s64 address (log sector, -1 for allocated zeros; with a base, -2 for a hole)
  *   zero padding to a whole block
  * </pre>
  */
@@ -95,16 +101,28 @@ public final class CheckpointFormat {
       out.putLong(segments.isPrewritten(s) ? PREWRITTEN : 0);
     }
     ExtentWriter extents = new ExtentWriter(out);
-    for (VolumeState volume : image.volumes()) {
+    MapBases bases = new MapBases(image.volumes());
+    for (VolumeState volume : bases.order()) {
+      VolumeState base = bases.baseOf(volume);
       byte[] name = volume.name().getBytes(StandardCharsets.UTF_8);
       out.putInt(volume.id());
       out.putInt(name.length | (volume.isSnapshot() ? SNAPSHOT_KIND : 0));
       out.putLong(volume.sizeBytes());
-      out.putLong(volume.map().extentCount());
+      if (base == null) {
+        out.putLong(volume.map().extentCount());
+      } else {
+        long[] count = {0};
+        differences(base, volume, (start, sectors, address) -> count[0]++);
+        out.putLong(count[0]);
+      }
       out.putInt(volume.originId());
-      out.putInt(0);
+      out.putInt(base == null ? 0 : base.id());
       out.putBytes(name);
-      volume.map().forEachExtent(extents);
+      if (base == null) {
+        volume.map().forEachExtent(extents);
+      } else {
+        differences(base, volume, extents);
+      }
       extents.rethrow();
     }
     long[] bodyBytesAndCrc = out.finish();
@@ -128,6 +146,11 @@ public final class CheckpointFormat {
     io.datasync(slot.file());
     io.write(slot.file(), slot.offsetBytes(), header);
     io.datasync(slot.file());
+  }
+
+  private static void differences(VolumeState base, VolumeState map, ExtentVisitor out) {
+    long sectors = Math.max(base.sizeBytes(), map.sizeBytes()) / Bytes.SECTOR_BYTES;
+    ExtentMapDiff.differences(base.map(), map.map(), 0, sectors, out);
   }
 
   /** The checkpoint sequence in a slot's header block, or -1 when the header is not valid. */
@@ -182,6 +205,7 @@ public final class CheckpointFormat {
       segments.restore(s, live, last, (flags & PREWRITTEN) != 0);
     }
     List<VolumeState> volumes = new ArrayList<>(volumeCount);
+    Map<Integer, VolumeState> read = new HashMap<>();
     for (int v = 0; v < volumeCount; v++) {
       int id = in.getInt();
       int nameAndKind = in.getInt();
@@ -190,20 +214,26 @@ public final class CheckpointFormat {
       long sizeBytes = in.getLong();
       long extentCount = in.getLong();
       int originId = 0;
+      int baseId = 0;
       if (version >= VERSION) {
         originId = in.getInt();
-        in.getInt();
+        baseId = in.getInt();
       }
       if (nameBytes > 4096 || extentCount < 0) {
         throw new CorruptStoreException(where + ": volume " + id + " record is malformed");
       }
       String name = new String(in.getBytes(nameBytes), StandardCharsets.UTF_8);
-      ExtentMap.Builder map = ExtentMap.builder();
+      VolumeState base = read.get(baseId);
+      if (baseId != 0 && base == null) {
+        throw new CorruptStoreException(
+            where + ": map of volume " + name + " differs from map " + baseId + ", not read yet");
+      }
       try {
-        for (long e = 0; e < extentCount; e++) {
-          map.add(in.getLong(), in.getLong(), in.getLong());
-        }
-        volumes.add(new VolumeState(id, name, sizeBytes, map.build(), snapshot, originId));
+        ExtentMap map =
+            base == null ? readWhole(in, extentCount) : readDifferences(in, extentCount, base);
+        VolumeState volume = new VolumeState(id, name, sizeBytes, map, snapshot, originId);
+        volumes.add(volume);
+        read.put(id, volume);
       } catch (IllegalArgumentException | IllegalStateException e) {
         throw new CorruptStoreException(where + ": map of volume " + name + ": " + e.getMessage());
       }
@@ -221,6 +251,32 @@ public final class CheckpointFormat {
         nextVolumeId,
         segments,
         volumes);
+  }
+
+  private static ExtentMap readWhole(SlotInput in, long extentCount)
+      throws NativeIoException, CorruptStoreException {
+    ExtentMap.Builder map = ExtentMap.builder();
+    for (long e = 0; e < extentCount; e++) {
+      map.add(in.getLong(), in.getLong(), in.getLong());
+    }
+    return map.build();
+  }
+
+  /** A map written as the pieces where it differs from {@code base}; holes as HOLE pieces. */
+  private static ExtentMap readDifferences(SlotInput in, long pieceCount, VolumeState base)
+      throws NativeIoException, CorruptStoreException {
+    ExtentMap map = base.map().snapshot();
+    for (long p = 0; p < pieceCount; p++) {
+      long start = in.getLong();
+      long sectors = in.getLong();
+      long address = in.getLong();
+      if (address == ExtentMap.HOLE) {
+        map.remove(start, sectors, (a, c) -> {});
+      } else {
+        map.put(start, sectors, address, (a, c) -> {});
+      }
+    }
+    return map;
   }
 
   private static String headerProblem(MemorySegment header) {
@@ -243,7 +299,7 @@ public final class CheckpointFormat {
   }
 
   /** Streams a map's extents; the visitor cannot throw checked exceptions, so it keeps one. */
-  private static final class ExtentWriter implements io.unblend.logstore.map.ExtentVisitor {
+  private static final class ExtentWriter implements ExtentVisitor {
     private final SlotOutput out;
     private NativeIoException failure;
 

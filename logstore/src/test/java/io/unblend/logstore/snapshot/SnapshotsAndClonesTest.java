@@ -146,6 +146,60 @@ class SnapshotsAndClonesTest {
     }
   }
 
+  @Test
+  void manySnapshotsAndClonesComeBackFromACheckpointWrittenAsDifferences() throws Exception {
+    int snapshots = 40;
+    try (Arena arena = Arena.ofShared()) {
+      try (Store store = Store.open(config)) {
+        Volume volume = store.createVolume("vm", 1 << 20);
+        for (int i = 0; i < snapshots; i++) {
+          volume.write((i % 16) * 4096L, filled(arena, 4096, i + 1), false).get();
+          if (i % 7 == 3) {
+            volume.trim(((i + 5) % 16) * 4096L, 4096, false).get();
+          }
+          store.createSnapshot("vm", "s" + i);
+        }
+        Volume clone = store.cloneSnapshot("vm", "s10", "c");
+        clone.write(0, filled(arena, 4096, 99), false).get();
+        store.createSnapshot("c", "t");
+        clone.write(4096, filled(arena, 4096, 98), false).get();
+        store.deleteSnapshot("vm", "s20");
+      }
+      byte[][][] expected = new byte[snapshots][][];
+      try (Store store = Store.open(config)) {
+        for (int i = 0; i < snapshots; i++) {
+          Volume snapshot = store.volume("vm@s" + i);
+          if (i == 20) {
+            assertThat(snapshot).isNull();
+            continue;
+          }
+          expected[i] = new byte[16][];
+          for (int block = 0; block < 16; block++) {
+            expected[i][block] = read(arena, snapshot, block * 4096L, 4096);
+          }
+        }
+        assertThat(read(arena, store.volume("c"), 0, 4096)[0]).isEqualTo((byte) 99);
+        assertThat(read(arena, store.volume("c"), 4096, 4096)[0]).isEqualTo((byte) 98);
+        assertThat(read(arena, store.volume("c@t"), 4096, 4096))
+            .isEqualTo(read(arena, store.volume("vm@s10"), 4096, 4096));
+      }
+      // Replay the same history into a model of the blocks and compare.
+      byte[][] blocks = new byte[16][4096];
+      for (int i = 0; i < snapshots; i++) {
+        java.util.Arrays.fill(blocks[i % 16], (byte) (i + 1));
+        if (i % 7 == 3) {
+          blocks[(i + 5) % 16] = new byte[4096];
+        }
+        if (i == 20) {
+          continue;
+        }
+        for (int block = 0; block < 16; block++) {
+          assertThat(expected[i][block]).as("vm@s%d block %d", i, block).isEqualTo(blocks[block]);
+        }
+      }
+    }
+  }
+
   private static MemorySegment filled(Arena arena, int bytes, int value) {
     MemorySegment data = arena.allocate(bytes, 4096);
     data.fill((byte) value);
