@@ -44,13 +44,13 @@ public final class CrashWriter {
 
   /**
    * Small volumes, so that writes overwrite each other often and whole segments die: the log of
-   * {@link #LOG_BYTES} wraps around and reuses segments within a few dozen runs.
+   * {@link #LOG_BYTES} wraps around within a few runs, so kills land while the cleaner moves data.
    */
   static final long VOLUME_BYTES = 128 << 10;
 
   static final long VOLUME_SECTORS = VOLUME_BYTES / Bytes.SECTOR_BYTES;
   static final int WRITE_SECTORS_MAX = 32;
-  static final long LOG_BYTES = 16 << 20;
+  static final long LOG_BYTES = 4 << 20;
 
   /** Writes in flight at once, so that batches group several and several batches are in flight. */
   private static final int WRITES_IN_FLIGHT_MAX = 24;
