@@ -4,6 +4,7 @@ import io.unblend.logstore.BlockStatusRun;
 import io.unblend.logstore.Store;
 import io.unblend.logstore.StoreConfiguration;
 import io.unblend.logstore.StoreException;
+import io.unblend.logstore.StoreStatus;
 import io.unblend.logstore.Volume;
 import io.unblend.logstore.checkpoint.RecoveryReport;
 import io.unblend.logstore.core.VolumeSummary;
@@ -28,6 +29,29 @@ final class ModelRun implements AutoCloseable {
   static final int WRITE_SECTORS_MAX = Tuning.REQUEST_BYTES_MAX / SectorTags.SECTOR_BYTES;
   static final String[] NAMES = {"alpha", "beta", "gamma", "delta"};
 
+  /** Names for clones: some only clones take, one that creates take too. */
+  static final String[] CLONE_NAMES = {"epsilon", "zeta", "eta", "alpha"};
+
+  static final String[] SNAPSHOT_NAMES = {"monday", "tuesday", "wednesday"};
+
+  /** Writes an overwrite burst keeps in flight at a time. */
+  private static final int BURST_WRITES_IN_FLIGHT = 4;
+
+  /**
+   * Logs of fewer segments get no overwrite bursts: with one segment held in reserve the cleaner
+   * has nowhere to move data, and a burst only meets ENOSPC.
+   */
+  private static final int BURST_SEGMENTS_MIN = 4;
+
+  /** A burst over fewer sectors than this would take thousands of tiny writes: none is made. */
+  private static final int BURST_RANGE_SECTORS_MIN = 64;
+
+  /**
+   * On logs up to this size an overwrite burst writes several times the log, so the cleaner must
+   * keep up; on larger ones (which would cost the run a second each) it writes an eighth of this.
+   */
+  private static final long BURST_LOG_SECTORS_MAX = (2 << 20) / SectorTags.SECTOR_BYTES;
+
   private final SimulatedDisk disk = new SimulatedDisk(4096, Tuning.DISK_BYTES);
   private final StoreConfiguration config;
   private final Arena arena = Arena.ofShared();
@@ -39,7 +63,14 @@ final class ModelRun implements AutoCloseable {
   private final StoreWaits waits = new StoreWaits(trace);
 
   private final RunCounts counts = new RunCounts();
+  private final SnapshotSteps snapshots = new SnapshotSteps(this);
   private Store store;
+
+  /** Buffers of the writes an overwrite burst has in flight, allocated at the first burst. */
+  private MemorySegment[] burstBuffers;
+
+  /** What the cleaner had moved since the store was opened, when the run last asked. */
+  private long cleanerBytesSeen;
 
   /** A change issued to the store, with what the model will make of it. */
   private record Issued(SectorChange change, CompletableFuture<Void> done, String description) {}
@@ -53,6 +84,22 @@ final class ModelRun implements AutoCloseable {
 
   RunCounts counts() {
     return counts;
+  }
+
+  Store store() {
+    return store;
+  }
+
+  StoreModel model() {
+    return model;
+  }
+
+  RunTrace trace() {
+    return trace;
+  }
+
+  StoreWaits waits() {
+    return waits;
   }
 
   void apply(Step step) throws Exception {
@@ -76,15 +123,39 @@ final class ModelRun implements AutoCloseable {
       case Step.Concurrently group -> concurrently(group);
       case Step.PowerCut cut -> powerCut(cut);
       case Step.CleanRestart _ -> cleanRestart();
+      case Step.Snapshot snapshot -> snapshots.snapshot(snapshot);
+      case Step.Clone clone -> snapshots.cloneSnapshot(clone);
+      case Step.DeleteSnapshot delete -> snapshots.deleteSnapshot(delete);
+      case Step.ReadSnapshot read -> readSnapshot(read);
+      case Step.ChangedSince changed -> snapshots.changedSince(changed);
+      case Step.ChangeSnapshot change -> snapshots.changeSnapshot(change);
+      case Step.OverwriteBurst burst -> overwriteBurst(burst);
     }
   }
 
   /** Closes the store cleanly, opens it again and checks everything. */
   void finish() throws Exception {
     cleanRestart();
+    noteCleaner();
     Store closing = store;
     store = null;
     waits.blocking("close the store", () -> closeStore(closing));
+  }
+
+  /**
+   * Asks the store what its cleaner has moved since the last time, for the coverage: whether it
+   * moved data, and whether snapshots shared the maps it re-pointed.
+   */
+  void noteCleaner() throws Exception {
+    long moved = waits.blocking("store status", store::status).cleanerBytesWritten();
+    if (moved > cleanerBytesSeen) {
+      trace.add("  the cleaner has moved " + (moved - cleanerBytesSeen) + " more bytes");
+      counts.cleanerBytesWritten += moved - cleanerBytesSeen;
+      if (!model.snapshots().isEmpty()) {
+        counts.cleaningsWithSnapshots++;
+      }
+      cleanerBytesSeen = moved;
+    }
   }
 
   // ---- volumes -------------------------------------------------------------------------------
@@ -121,7 +192,7 @@ final class ModelRun implements AutoCloseable {
     trace.add("grow " + volume + " to " + sizeBytes + " bytes");
     try {
       waits.blocking("grow " + volume.name(), () -> resize(volume.name(), sizeBytes));
-      volume.grow(sizeBytes);
+      model.grow(volume, sizeBytes);
     } catch (StoreException e) {
       if (e.errno() != Errno.ENOSPC) {
         throw trace.failure("growing " + volume + " failed", e);
@@ -156,7 +227,7 @@ final class ModelRun implements AutoCloseable {
   }
 
   /** A volume change refused with ENOSPC must change nothing, which the volume list shows. */
-  private void refusedForSpace(String what) {
+  void refusedForSpace(String what) {
     trace.add("  " + what + " failed with ENOSPC");
     counts.enospc++;
   }
@@ -171,27 +242,44 @@ final class ModelRun implements AutoCloseable {
     return null;
   }
 
-  /** The store must list exactly the model's volumes with the model's sizes. */
-  private void checkVolumeList() throws Exception {
+  /**
+   * The store must list exactly the model's volumes, clones and snapshots with the model's sizes,
+   * each a snapshot or not as the model says, with its origin while that exists.
+   */
+  void checkVolumeList() throws Exception {
     List<VolumeSummary> listed = waits.blocking("list volumes", store::listVolumes);
+    Map<String, VolumeSummary> byName = new TreeMap<>();
     Map<String, Long> sizes = new TreeMap<>();
     for (VolumeSummary summary : listed) {
-      if (sizes.put(summary.name(), summary.sizeBytes()) != null) {
+      if (byName.put(summary.name(), summary) != null) {
         throw trace.failure("the store lists volume " + summary.name() + " twice: " + listed, null);
       }
+      sizes.put(summary.name(), summary.sizeBytes());
     }
     if (!sizes.equals(model.sizesByName())) {
       throw trace.failure(
           "the store lists volumes " + sizes + " but the model has " + model.sizesByName(), null);
     }
-    for (VolumeModel volume : model.volumes()) {
-      handle(volume);
+    for (VolumeModel volume : model.all()) {
+      VolumeSummary summary = byName.get(volume.name());
+      VolumeModel origin = volume.origin();
+      boolean originExists =
+          origin != null
+              && (model.volume(origin.name()) == origin || model.snapshot(origin.name()) == origin);
+      int originId = originExists ? byName.get(origin.name()).id() : summary.originId();
+      if (summary.snapshot() != volume.isSnapshot()
+          || (origin == null ? summary.originId() != 0 : summary.originId() != originId)
+          || handle(volume).id() != summary.id()) {
+        throw trace.failure("the store lists " + summary + " for " + volume + ": " + listed, null);
+      }
     }
   }
 
-  private Volume handle(VolumeModel volume) {
+  Volume handle(VolumeModel volume) {
     Volume handle = store.volume(volume.name());
-    if (handle == null || handle.sizeBytes() != volume.sizeBytes()) {
+    if (handle == null
+        || handle.sizeBytes() != volume.sizeBytes()
+        || handle.isSnapshot() != volume.isSnapshot()) {
       throw trace.failure("the store hands out " + handle + " for " + volume, null);
     }
     return handle;
@@ -216,11 +304,12 @@ final class ModelRun implements AutoCloseable {
     long offsetBytes = (long) startSector * SectorTags.SECTOR_BYTES;
     long lengthBytes = (long) sectorCount * SectorTags.SECTOR_BYTES;
     Volume handle = handle(volume);
+    model.touched(volume, startSector, sectorCount);
     long value = VolumeModel.ZEROS;
     CompletableFuture<Void> done;
     switch (step.kind()) {
       case WRITE -> {
-        value = model.nextGeneration();
+        value = model.nextGeneration(volume);
         MemorySegment data = arena.allocate(lengthBytes, 4096);
         SectorTags.fill(data, volume.tag(), startSector, value);
         done = handle.write(offsetBytes, data, step.fua());
@@ -244,6 +333,91 @@ final class ModelRun implements AutoCloseable {
     trace.add(description);
     return new Issued(
         new SectorChange(volume, startSector, sectorCount, value, step.fua()), done, description);
+  }
+
+  /**
+   * Overwrites a range again and again at random places, {@link #BURST_WRITES_IN_FLIGHT} writes at
+   * a time, each group waited for; the trace gets one line per group. Random places leave segments
+   * partly live, so the cleaner has to move data to make room. A burst ends at its first ENOSPC.
+   */
+  private void overwriteBurst(Step.OverwriteBurst step) throws Exception {
+    VolumeModel volume = pick(step.volumePick());
+    if (volume == null) {
+      return;
+    }
+    if (store.logBytes() / store.configuration().segmentBytes() < BURST_SEGMENTS_MIN) {
+      return;
+    }
+    long logSectors = store.logBytes() / SectorTags.SECTOR_BYTES;
+    // Live data stays under a logDivisor-th of the log however much the burst writes: the burst
+    // adds at most its range to what the maps hold (snapshots keep the old data, counted already).
+    long liveSectors = model.liveBytesMax() / SectorTags.SECTOR_BYTES;
+    long roomSectors = logSectors / step.logDivisor() - liveSectors;
+    if (roomSectors < BURST_RANGE_SECTORS_MIN) {
+      trace.add("no overwrite burst of " + volume.name() + ": live data fills the log enough");
+      return;
+    }
+    int rangeSectors = (int) Math.min(volume.sectorCount(), roomSectors);
+    int startSector = step.offsetPick() % (volume.sectorCount() - rangeSectors + 1);
+    long sectorsToWrite =
+        logSectors <= BURST_LOG_SECTORS_MAX
+            ? step.logMultiple() * logSectors
+            : BURST_LOG_SECTORS_MAX / 8;
+    if (burstBuffers == null) {
+      burstBuffers = new MemorySegment[BURST_WRITES_IN_FLIGHT];
+      for (int i = 0; i < burstBuffers.length; i++) {
+        burstBuffers[i] = arena.allocate(Tuning.REQUEST_BYTES_MAX, 4096);
+      }
+    }
+    trace.add(
+        "overwrite "
+            + volume.name()
+            + " sectors "
+            + startSector
+            + "+"
+            + rangeSectors
+            + " at random, "
+            + sectorsToWrite * SectorTags.SECTOR_BYTES
+            + " bytes in all");
+    Volume handle = handle(volume);
+    SplittableRandom random = new SplittableRandom(step.seed());
+    int enospcBefore = counts.enospc;
+    for (long written = 0; written < sectorsToWrite && counts.enospc == enospcBefore; ) {
+      List<Issued> group = new ArrayList<>();
+      StringBuilder line = new StringBuilder("  burst:");
+      for (int i = 0; i < BURST_WRITES_IN_FLIGHT && written < sectorsToWrite; i++) {
+        // Mostly 4 KiB-aligned pieces of 4 to 64 KiB, as a file system or database writes.
+        int sector = startSector + random.nextInt(rangeSectors) / 8 * 8;
+        int sectorCount =
+            Math.min(
+                8 * (1 + random.nextInt(WRITE_SECTORS_MAX / 8)),
+                startSector + rangeSectors - sector);
+        model.touched(volume, sector, sectorCount);
+        long generation = model.nextGeneration(volume);
+        MemorySegment data =
+            burstBuffers[i].asSlice(0, (long) sectorCount * SectorTags.SECTOR_BYTES);
+        SectorTags.fill(data, volume.tag(), sector, generation);
+        String description = sector + "+" + sectorCount + " generation " + generation;
+        line.append(' ').append(description);
+        group.add(
+            new Issued(
+                new SectorChange(volume, sector, sectorCount, generation, false),
+                handle.write((long) sector * SectorTags.SECTOR_BYTES, data, false),
+                "burst write " + volume.name() + " sectors " + description));
+        written += sectorCount;
+      }
+      trace.add(line.toString());
+      finishGroup(group, List.of());
+    }
+    if (counts.enospc != enospcBefore) {
+      long liveBytesMax = model.liveBytesMax();
+      StoreStatus status = waits.blocking("store status", store::status);
+      trace.add("  at ENOSPC the maps hold at most " + liveBytesMax + " bytes; " + status);
+      if (liveBytesMax < store.logBytes() / 4 && status.segmentCount() >= 8) {
+        counts.enospcWithRoom++;
+      }
+    }
+    noteCleaner();
   }
 
   private CompletableFuture<Void> issueFlush(Step.Flush step) {
@@ -313,13 +487,25 @@ final class ModelRun implements AutoCloseable {
 
   /** Reads a range: every sector must hold what the model says it holds now. */
   private void readBack(Step.ReadBack step) {
-    VolumeModel volume = pick(step.volumePick());
+    readBack(pick(step.volumePick()), step.offsetPick(), step.sectorCount());
+  }
+
+  private void readSnapshot(Step.ReadSnapshot step) {
+    List<VolumeModel> snapshots = model.snapshots();
+    if (!snapshots.isEmpty()) {
+      readBack(
+          snapshots.get(step.snapshotPick() % snapshots.size()),
+          step.offsetPick(),
+          step.sectorCount());
+    }
+  }
+
+  private void readBack(VolumeModel volume, int offsetPick, int sectorCountPick) {
     if (volume == null) {
       return;
     }
-    int sectorCount =
-        Math.min(Math.min(step.sectorCount(), WRITE_SECTORS_MAX), volume.sectorCount());
-    int startSector = step.offsetPick() % (volume.sectorCount() - sectorCount + 1);
+    int sectorCount = Math.min(Math.min(sectorCountPick, WRITE_SECTORS_MAX), volume.sectorCount());
+    int startSector = offsetPick % (volume.sectorCount() - sectorCount + 1);
     trace.add("read back " + volume.name() + " sectors " + startSector + "+" + sectorCount);
     readAndCheck(volume, startSector, sectorCount, false);
     checkBlockStatus(volume, startSector, sectorCount);
@@ -346,7 +532,7 @@ final class ModelRun implements AutoCloseable {
       int sector = startSector + i;
       MemorySegment sectorData =
           into.asSlice((long) i * SectorTags.SECTOR_BYTES, SectorTags.SECTOR_BYTES);
-      long value = SectorTags.generationOf(sectorData, volume.tag(), sector);
+      long value = SectorTags.generationOf(sectorData, sector, model::writerTag);
       long[] allowed = afterRestart ? volume.afterPowerCut(sector) : volume.now(sector);
       if (value == SectorTags.NOT_A_TAG || !VolumeModel.contains(allowed, value)) {
         throw trace.failure(
@@ -422,6 +608,7 @@ final class ModelRun implements AutoCloseable {
             + (cut.whileRunning() ? "while the store runs, " : "after the store stopped, ")
             + (cut.losingAllUnsynced() ? "losing all unsynced writes" : "with seed " + cut.seed())
             + (cut.inFlight().isEmpty() ? "" : ", with these in flight:"));
+    noteCleaner();
     List<Issued> changes = new ArrayList<>();
     issueAll(cut.inFlight(), changes, new ArrayList<>());
     Store dead = store;
@@ -456,6 +643,7 @@ final class ModelRun implements AutoCloseable {
 
   private void cleanRestart() throws Exception {
     trace.add("close and open again");
+    noteCleaner();
     Store closing = store;
     store = null;
     waits.blocking("close the store", () -> closeStore(closing));
@@ -482,13 +670,17 @@ final class ModelRun implements AutoCloseable {
     RecoveryReport report = opened.recoveryReport();
     trace.add("  opened: " + report.summary());
     counts.opened(report, afterPowerCut);
+    cleanerBytesSeen = 0;
     return opened;
   }
 
-  /** After a restart: the volumes exactly, and every sector of every volume. */
+  /** After a restart: the volumes exactly, and every sector of every volume, clone and snapshot. */
   private void verifyAll(boolean afterPowerCut) throws Exception {
     checkVolumeList();
-    for (VolumeModel volume : model.volumes()) {
+    if (afterPowerCut && !model.snapshots().isEmpty()) {
+      counts.powerCutsWithSnapshots++;
+    }
+    for (VolumeModel volume : model.all()) {
       for (int start = 0; start < volume.sectorCount(); start += WRITE_SECTORS_MAX) {
         int count = Math.min(WRITE_SECTORS_MAX, volume.sectorCount() - start);
         readAndCheck(volume, start, count, afterPowerCut);

@@ -10,6 +10,19 @@ final class RunCounts {
   int recoveriesReplayingBatches;
   int recoveriesDiscardingATornBatch;
   int recoveriesFromABackgroundCheckpoint;
+  int powerCutsWithSnapshots;
+  int snapshots;
+  int groupSnapshots;
+  int clones;
+  int snapshotDeletes;
+  int changedBlockQueries;
+  long cleanerBytesWritten;
+
+  /** Times the run saw the cleaner had moved data while snapshots existed. */
+  int cleaningsWithSnapshots;
+
+  /** Overwrite bursts that met ENOSPC although live data was under a quarter of the log. */
+  int enospcWithRoom;
 
   /** The checkpoint that the latest open wrote; a newer one found later was written meanwhile. */
   private long openingCheckpointSequence = -1;

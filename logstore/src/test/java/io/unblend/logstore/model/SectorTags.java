@@ -2,6 +2,7 @@ package io.unblend.logstore.model;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.function.LongToIntFunction;
 
 /**
  * Sector contents that name themselves: every 32 bytes of a written sector hold (volume tag,
@@ -37,11 +38,13 @@ final class SectorTags {
   }
 
   /**
-   * The generation that {@code sectorData} holds for that volume and sector: 0 for zeros, {@link
-   * #NOT_A_TAG} for anything else (a tag of another sector or volume, or garbage).
+   * The generation that {@code sectorData} holds for that sector, written with the tag {@code
+   * writerTags} gives for it (a clone reads its origin's tags): 0 for zeros, {@link #NOT_A_TAG} for
+   * anything else (a tag of another sector or another volume's write, or garbage).
    */
-  static long generationOf(MemorySegment sectorData, int volumeTag, long sector) {
+  static long generationOf(MemorySegment sectorData, long sector, LongToIntFunction writerTags) {
     long generation = sectorData.get(ValueLayout.JAVA_LONG_UNALIGNED, 16);
+    int volumeTag = writerTags.applyAsInt(generation);
     for (int word = 0; word < SECTOR_BYTES; word += WORD_GROUP_BYTES) {
       if (sectorData.get(ValueLayout.JAVA_LONG_UNALIGNED, word) != volumeTag
           || sectorData.get(ValueLayout.JAVA_LONG_UNALIGNED, word + 8) != sector
