@@ -246,6 +246,15 @@ public final class Store implements AutoCloseable {
       throw new StoreException(
           Errno.EINVAL, "a group snapshot needs one or more distinct volumes: " + volumeNames);
     }
+    if (volumeNames.size() > config.batchEntriesMax()) {
+      // One batch makes the group one log position; it holds at most this many entries.
+      throw new StoreException(
+          Errno.EINVAL,
+          "a group snapshot takes at most "
+              + config.batchEntriesMax()
+              + " volumes (the store setting batchEntriesMax), not "
+              + volumeNames.size());
+    }
     int[] sources = new int[volumeNames.size()];
     List<String> names = new ArrayList<>();
     for (int i = 0; i < sources.length; i++) {

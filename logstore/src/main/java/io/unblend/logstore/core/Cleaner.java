@@ -146,6 +146,7 @@ final class Cleaner {
       return -1;
     }
     long perSegment = segments.sectorsPerSegment();
+    long segmentBytes = perSegment * Bytes.SECTOR_BYTES;
     long newest = completedSequence + 1;
     int best = -1;
     double bestScore = 0;
@@ -155,7 +156,8 @@ final class Cleaner {
           || occupied == 0
           || occupied >= perSegment
           || segments.lastSequence(s) > completedSequence
-          || movedBytes(occupied) > roomBytes) {
+          || movedBytes(occupied) > roomBytes
+          || movedBytes(occupied) > segmentBytes * 3 / 4) {
         continue;
       }
       double used = (double) occupied / perSegment;
@@ -167,6 +169,21 @@ final class Cleaner {
       }
     }
     return best;
+  }
+
+  /**
+   * Whether packing the live data tightly could leave clients a free segment beyond the head and
+   * {@code reserve}: when it could not, waiting writes get ENOSPC rather than wait for a cleaner
+   * that cannot help them.
+   */
+  boolean couldFreeForClients(int reserve) {
+    long perSegment = segments.sectorsPerSegment();
+    long live = 0;
+    for (int s = 0; s < segments.segmentCount(); s++) {
+      live += segments.occupiedSectors(s);
+    }
+    long packed = (live + perSegment - 1) / perSegment;
+    return segments.segmentCount() - packed - 1 > reserve;
   }
 
   /**

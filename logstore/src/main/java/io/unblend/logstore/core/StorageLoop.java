@@ -305,14 +305,15 @@ public final class StorageLoop implements Runnable, CompletionHandler {
   private boolean fillFrom(Deque<? extends Request.Logged> queue, boolean mayGrow) {
     while (!queue.isEmpty() && open.hasRoomForEntry()) {
       Request.Logged request = queue.peek();
-      if (!mayGrow && takesSpace(request)) {
-        return true;
-      }
+      // Refused first: a write to a snapshot is EPERM whether or not the log has room.
       StoreException refused = refusal(request);
       if (refused != null) {
         queue.poll();
         completeFailed(request, refused);
         continue;
+      }
+      if (!mayGrow && takesSpace(request)) {
+        return true;
       }
       if (!addPart(request)) {
         return false;
@@ -381,7 +382,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
       }
       return false;
     }
-    if (shutdown == null && cleanUrgently()) {
+    if (shutdown == null && cleaner.couldFreeForClients(RESERVE_SEGMENTS) && cleanUrgently()) {
       return false;
     }
     StoreException full = logFull();

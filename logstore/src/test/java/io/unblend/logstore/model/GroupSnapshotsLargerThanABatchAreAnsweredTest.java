@@ -12,7 +12,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,7 +24,6 @@ class GroupSnapshotsLargerThanABatchAreAnsweredTest {
   private static final long ANSWER_SECONDS_MAX = 5;
 
   @Test
-  @Disabled("store bug: the group snapshot waits for a batch with room for it forever")
   void aGroupOfMoreVolumesThanABatchHoldsEntriesIsAnswered() throws Exception {
     SimulatedDisk disk = new SimulatedDisk(4096, Tuning.DISK_BYTES);
     Tuning threeEntries = Tuning.directory(16 << 20, 128 << 10, 2, 16 << 10, 3, 3);

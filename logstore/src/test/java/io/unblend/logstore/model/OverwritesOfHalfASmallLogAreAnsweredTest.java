@@ -16,7 +16,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,9 +31,6 @@ class OverwritesOfHalfASmallLogAreAnsweredTest {
   private static final int VOLUME_SECTORS = 512; // 256 KiB, half the log
 
   @Test
-  @Disabled(
-      "store bug: the cleaner moves the same data round and round (gigabytes a minute) and waiting"
-          + " writes are never answered")
   void everyOverwriteIsAnsweredWhileTheCleanerCannotWinASegment() throws Exception {
     for (long seed = 1; seed <= 4; seed++) {
       overwrite(seed);
