@@ -53,6 +53,8 @@ public final class StorageLoop implements Runnable, CompletionHandler {
   /** Segments that only batches freeing or moving space may take: see {@link #freeSegment}. */
   private static final int RESERVE_SEGMENTS = 1;
 
+  private static final long IDLE_PARK_NANOS = 100_000_000;
+
   private final StoreConfiguration config;
   private final StoreLayout layout;
   private final IoEngine engine;
@@ -236,7 +238,9 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     if (engine.inFlight() > 0) {
       engine.awaitCompletions(1, this);
     } else {
-      LockSupport.park(this);
+      // Bounded, so that a wakeup missed anywhere (it happened after simulated power cuts) costs
+      // at most this long and never leaves a request or a shutdown waiting for ever.
+      LockSupport.parkNanos(this, IDLE_PARK_NANOS);
     }
     sleeping.set(false);
   }
