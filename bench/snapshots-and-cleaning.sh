@@ -312,7 +312,7 @@ part_b() {
   rm -rf "$DIR/stores/randwrite"
   B_PLAIN=$(median "${plains[@]}")
   B_SNAPPED=$(median "${snappeds[@]}")
-  B_RATIO=$(median "${ratios[@]}")
+  B_RATIO=$(printf %.2f "$(median "${ratios[@]}")")
 }
 
 # ---- (c) write amplification, (d) IOPS while cleaning -------------------------------------------
@@ -402,7 +402,7 @@ met() {
 }
 
 ms() {
-  [[ -n $1 ]] && awk -v m="$1" -v p="$2" 'BEGIN { printf "%.2f (p90 %.2f)", m, p }'
+  if [[ -n $1 ]]; then awk -v m="$1" -v p="$2" 'BEGIN { printf "%.2f (p90 %.2f)", m, p }'; fi
 }
 
 share() {
