@@ -33,6 +33,12 @@ final class Cleaner {
   private static final System.Logger LOG = System.getLogger(Cleaner.class.getName());
   private static final int CHUNK_SECTORS_MAX = 256;
 
+  /**
+   * Free segments beyond which the cleaner rests even on a large log: every segment kept free
+   * leaves the others fuller, and fuller victims cost more to move.
+   */
+  private static final int MORE_FREE_SEGMENTS_MAX = 8;
+
   /** Sectors a map holds at a log address: one RELOCATE entry. */
   record MapPiece(int mapId, long startSector, long address, int sectorCount) {}
 
@@ -88,11 +94,11 @@ final class Cleaner {
   }
 
   /**
-   * Free segments below which the cleaner works: an eighth of the log, and never fewer than the
-   * reserve plus two.
+   * Free segments below which the cleaner works: an eighth of the log but at most {@link
+   * #MORE_FREE_SEGMENTS_MAX}, and never fewer than the reserve plus two.
    */
   static int startThreshold(int segmentCount, int reserve) {
-    return Math.max(reserve + 2, segmentCount / 8);
+    return Math.max(reserve + 2, Math.min(segmentCount / 8, MORE_FREE_SEGMENTS_MAX));
   }
 
   /**
@@ -157,7 +163,7 @@ final class Cleaner {
           || occupied >= perSegment
           || segments.lastSequence(s) > completedSequence
           || movedBytes(occupied) > roomBytes
-          || movedBytes(occupied) > segmentBytes * 3 / 4) {
+          || movedBytes(occupied) > segmentBytes * 15 / 16) {
         continue;
       }
       double used = (double) occupied / perSegment;
