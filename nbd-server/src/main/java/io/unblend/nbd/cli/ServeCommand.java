@@ -117,6 +117,8 @@ public final class ServeCommand implements Callable<Integer> {
             .configuration()
             .logBytes(storeOptions.device() != null ? 0 : logBytes)
             .segmentBytes((int) segmentBytes)
+            // A batch must fit half a segment: small segments get smaller batches.
+            .batchBytesMax((int) Math.min(1 << 20, segmentBytes / 2 / 4096 * 4096))
             .requestBytesMax((int) acceptedBytesMax)
             .inFlightBytesMax(Math.max(256L << 20, 2 * acceptedBytesMax))
             .build();
