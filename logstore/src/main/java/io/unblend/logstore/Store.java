@@ -281,12 +281,7 @@ public final class Store implements AutoCloseable {
 
   /** Deletes snapshot {@code volume@snapshot}; the space only it held is freed. */
   public void deleteSnapshot(String volume, String snapshot) throws StoreException {
-    String name = snapshotName(volume, snapshot);
-    Volume existing = volumes.get(name);
-    if (existing == null || !existing.isSnapshot()) {
-      throw new StoreException(Errno.ENOENT, "no snapshot named '" + name + "'");
-    }
-    delete(existing);
+    delete(requireSnapshot(volume, snapshot));
   }
 
   /**
@@ -296,11 +291,7 @@ public final class Store implements AutoCloseable {
   public Volume cloneSnapshot(String volume, String snapshot, String newVolume)
       throws StoreException {
     checkName("volume", newVolume);
-    String name = snapshotName(volume, snapshot);
-    Volume source = volumes.get(name);
-    if (source == null || !source.isSnapshot()) {
-      throw new StoreException(Errno.ENOENT, "no snapshot named '" + name + "'");
-    }
+    Volume source = requireSnapshot(volume, snapshot);
     Request.Clone clone = new Request.Clone(source.id(), newVolume);
     loop.submit(clone);
     await(clone.done());
@@ -312,6 +303,15 @@ public final class Store implements AutoCloseable {
     CompletableFuture<StoreStatus> done = new CompletableFuture<>();
     loop.submit(new Request.Status(done));
     return await(done);
+  }
+
+  private Volume requireSnapshot(String volume, String snapshot) throws StoreException {
+    String name = snapshotName(volume, snapshot);
+    Volume existing = volumes.get(name);
+    if (existing == null || !existing.isSnapshot()) {
+      throw new StoreException(Errno.ENOENT, "no snapshot named '" + name + "'");
+    }
+    return existing;
   }
 
   private static String snapshotName(String volume, String snapshot) {

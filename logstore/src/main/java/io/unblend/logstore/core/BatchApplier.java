@@ -61,7 +61,7 @@ public final class BatchApplier {
         if (type != EntryType.CREATE_VOLUME) {
           int source = (int) first;
           size = sizes.containsKey(source) ? sizes.get(source) : currentSize(source);
-          boolean sourceIsSnapshot = snapshots.contains(source) || isSnapshot(source);
+          boolean sourceIsSnapshot = isSnapshot(source, snapshots);
           if (size < 0 || sourceIsSnapshot != (type == EntryType.CLONE)) {
             return "entry "
                 + i
@@ -83,14 +83,14 @@ public final class BatchApplier {
       }
       switch (type) {
         case RESIZE_VOLUME -> {
-          if (snapshots.contains(volume) || isSnapshot(volume)) {
+          if (isSnapshot(volume, snapshots)) {
             return "entry " + i + " resizes snapshot " + volume;
           }
           sizes.put(volume, first);
         }
         case DELETE_VOLUME -> sizes.put(volume, -1L);
         case WRITE, TRIM, ZERO -> {
-          if (snapshots.contains(volume) || isSnapshot(volume)) {
+          if (isSnapshot(volume, snapshots)) {
             return "entry " + i + " changes snapshot " + volume;
           }
           if (first < 0 || second <= 0 || first + second > size / Bytes.SECTOR_BYTES) {
@@ -140,9 +140,10 @@ public final class BatchApplier {
     }
   }
 
-  private boolean isSnapshot(int volume) {
+  /** Whether {@code volume} is a snapshot, or one made earlier in the same batch. */
+  private boolean isSnapshot(int volume, Set<Integer> snapshotsInBatch) {
     VolumeState existing = state.volume(volume);
-    return existing != null && existing.isSnapshot();
+    return snapshotsInBatch.contains(volume) || existing != null && existing.isSnapshot();
   }
 
   private long currentSize(int volume) {

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
  * The log cleaner: empties one segment at a time so that its space can be reused. It runs on the
@@ -114,7 +115,7 @@ final class Cleaner {
    */
   boolean step(
       int freeSegments,
-      long roomBytes,
+      LongSupplier roomBytes,
       int reserve,
       int headSegment,
       long completedSequence,
@@ -125,7 +126,7 @@ final class Cleaner {
       if (freeSegments >= threshold && !urgent) {
         return false;
       }
-      int chosen = bestVictim(roomBytes, headSegment, completedSequence);
+      int chosen = bestVictim(roomBytes.getAsLong(), headSegment, completedSequence);
       if (chosen < 0) {
         return false;
       }
@@ -183,13 +184,7 @@ final class Cleaner {
    * that cannot help them.
    */
   boolean couldFreeForClients(int reserve) {
-    long perSegment = segments.sectorsPerSegment();
-    long live = 0;
-    for (int s = 0; s < segments.segmentCount(); s++) {
-      live += segments.occupiedSectors(s);
-    }
-    long packed = (live + perSegment - 1) / perSegment;
-    return segments.segmentCount() - packed - 1 > reserve;
+    return segments.segmentCount() - packedSegments() - 1 > reserve;
   }
 
   /**
@@ -197,15 +192,17 @@ final class Cleaner {
    * not, moving data only wears the log.
    */
   private boolean worthCleaning() {
+    return segments.segmentCount() - segments.unreferencedSegments() > packedSegments();
+  }
+
+  /** Segments the live data would fill if it were packed tightly. */
+  private long packedSegments() {
     long perSegment = segments.sectorsPerSegment();
     long live = 0;
-    int used = 0;
     for (int s = 0; s < segments.segmentCount(); s++) {
-      long occupied = segments.occupiedSectors(s);
-      live += occupied;
-      used += occupied > 0 ? 1 : 0;
+      live += segments.occupiedSectors(s);
     }
-    return used > (live + perSegment - 1) / perSegment;
+    return (live + perSegment - 1) / perSegment;
   }
 
   /** Log bytes that moving {@code sectors} live sectors takes at most, batch headers included. */

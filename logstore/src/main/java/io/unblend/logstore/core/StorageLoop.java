@@ -800,14 +800,19 @@ public final class StorageLoop implements Runnable, CompletionHandler {
   }
 
   private boolean cleanerStep(boolean urgent) {
-    int free = 0;
-    for (int s = 0; s < segments.segmentCount(); s++) {
-      if (s != headSegment && segments.liveSectors(s) == 0) {
-        free++;
-      }
-    }
+    // Runs every pass: the free count is kept by the segment table, the room is counted only
+    // when a cycle is to start.
+    int free =
+        segments.unreferencedSegments()
+            - (headSegment >= 0 && segments.liveSectors(headSegment) == 0 ? 1 : 0);
     return cleaner.step(
-        free, cleanerRoomBytes(), RESERVE_SEGMENTS, headSegment, completedSequence, reads, urgent);
+        free,
+        this::cleanerRoomBytes,
+        RESERVE_SEGMENTS,
+        headSegment,
+        completedSequence,
+        reads,
+        urgent);
   }
 
   /** Log bytes that moves could take now: reusable segments and the rest of the head segment. */

@@ -20,6 +20,7 @@ public final class SegmentTable {
   private final long[] lastSequence;
   private final boolean[] prewritten;
   private long applyingSequence;
+  private int unreferenced;
 
   public SegmentTable(int segmentBytes, int segmentCount) {
     this.segmentBytes = segmentBytes;
@@ -27,6 +28,7 @@ public final class SegmentTable {
     this.liveSectors = new long[segmentCount];
     this.lastSequence = new long[segmentCount];
     this.prewritten = new boolean[segmentCount];
+    this.unreferenced = segmentCount;
   }
 
   public int segmentCount() {
@@ -62,7 +64,7 @@ public final class SegmentTable {
     while (remaining > 0) {
       int segment = segmentOf(position);
       long inSegment = Math.min(remaining, (segment + 1L) * sectorsPerSegment - position);
-      liveSectors[segment] += sign * inSegment;
+      setLive(segment, liveSectors[segment] + sign * inSegment);
       if (liveSectors[segment] < 0) {
         throw new IllegalStateException(
             "segment " + segment + " references out of range: " + liveSectors[segment]);
@@ -87,6 +89,18 @@ public final class SegmentTable {
   /** References to the segment's sectors: live sectors, counted once per map that holds them. */
   public long liveSectors(int segment) {
     return liveSectors[segment];
+  }
+
+  private void setLive(int segment, long live) {
+    if ((liveSectors[segment] == 0) != (live == 0)) {
+      unreferenced += live == 0 ? 1 : -1;
+    }
+    liveSectors[segment] = live;
+  }
+
+  /** Segments that no map references, kept as references come and go: O(1). */
+  public int unreferencedSegments() {
+    return unreferenced;
   }
 
   public long totalLiveSectors() {
@@ -128,7 +142,7 @@ public final class SegmentTable {
 
   /** Restores one segment's entry from a checkpoint. */
   public void restore(int segment, long live, long sequence, boolean written) {
-    liveSectors[segment] = live;
+    setLive(segment, live);
     lastSequence[segment] = sequence;
     prewritten[segment] = written;
   }
@@ -139,6 +153,7 @@ public final class SegmentTable {
     System.arraycopy(liveSectors, 0, copy.liveSectors, 0, liveSectors.length);
     System.arraycopy(lastSequence, 0, copy.lastSequence, 0, lastSequence.length);
     System.arraycopy(prewritten, 0, copy.prewritten, 0, prewritten.length);
+    copy.unreferenced = unreferenced;
     return copy;
   }
 }
