@@ -2,6 +2,8 @@ package io.unblend.nbd.interop;
 
 import static org.assertj.core.api.Assertions.fail;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -110,6 +112,14 @@ public enum ExternalTool {
     List<String> command = new ArrayList<>();
     command.add(program.toString());
     command.addAll(arguments);
+    return run(command, timeout);
+  }
+
+  /**
+   * Runs {@code command} with no input and waits for it, failing the test if it outlives {@code
+   * timeout}.
+   */
+  static Result run(List<String> command, Duration timeout) {
     try {
       Path stdout = Files.createTempFile("unblend-tool-", ".out");
       Path stderr = Files.createTempFile("unblend-tool-", ".err");
@@ -147,6 +157,17 @@ public enum ExternalTool {
 
   /** What a run of a tool printed, and how it exited. */
   public record Result(List<String> command, int exitCode, String stdout, String stderr) {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The stdout of a {@code --json} run, parsed. */
+    public JsonNode json() {
+      try {
+        return JSON.readTree(stdout);
+      } catch (IOException e) {
+        throw new AssertionError("stdout is not JSON:\n" + describe(), e);
+      }
+    }
+
     public String describe() {
       return String.join(" ", command)
           + "\nexit code "

@@ -109,13 +109,13 @@ class StoreCommandsTest {
 
   @Test
   void errorsSayWhatToFixAndExitNonZero() {
-    UnblendCli.Result noVolume = cli.run("snapshot", "create", "nosuch", "s");
-    UnblendCli.Result noSnapshot = cli.run("snapshot", "delete", "vol", "nosuch");
-    UnblendCli.Result taken = cli.run("volume", "create", "vol", "1M");
-    UnblendCli.Result snapshotAsVolume = cli.run("volume", "delete", "vol@whatever");
-    UnblendCli.Result badSize = cli.run("volume", "create", "odd", "12X");
-    UnblendCli.Result missingArgument = cli.run("clone", "create", "vol", "s");
-    UnblendCli.Result groupWithoutVolumes = cli.run("snapshot", "create", "--group", "g");
+    ExternalTool.Result noVolume = cli.run("snapshot", "create", "nosuch", "s");
+    ExternalTool.Result noSnapshot = cli.run("snapshot", "delete", "vol", "nosuch");
+    ExternalTool.Result taken = cli.run("volume", "create", "vol", "1M");
+    ExternalTool.Result snapshotAsVolume = cli.run("volume", "delete", "vol@whatever");
+    ExternalTool.Result badSize = cli.run("volume", "create", "odd", "12X");
+    ExternalTool.Result missingArgument = cli.run("clone", "create", "vol", "s");
+    ExternalTool.Result groupWithoutVolumes = cli.run("snapshot", "create", "--group", "g");
 
     assertThat(noVolume.exitCode()).as(noVolume.describe()).isEqualTo(1);
     assertThat(noVolume.stderr())
@@ -175,7 +175,7 @@ class StoreCommandsTest {
     killed.kill();
     assertThat(directory.resolve("admin.sock")).exists();
 
-    UnblendCli.Result listed = offline.run("volume", "list", "--json");
+    ExternalTool.Result listed = offline.run("volume", "list", "--json");
     try (ServerProcess restarted = ServerProcess.in(directory).start()) {
       offline.runSuccessfully("volume", "create", "after-restart", "1M");
       assertThat(
@@ -196,7 +196,7 @@ class StoreCommandsTest {
     try (ServerProcess running = ServerProcess.in(directory).volume("vol", "4M").start()) {
       Files.delete(directory.resolve("admin.sock"));
 
-      UnblendCli.Result result = new UnblendCli(directory).run("volume", "list");
+      ExternalTool.Result result = new UnblendCli(directory).run("volume", "list");
 
       assertThat(result.exitCode()).as(result.describe()).isEqualTo(1);
       assertThat(result.stderr())
