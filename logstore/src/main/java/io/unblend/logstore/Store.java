@@ -13,6 +13,7 @@ import io.unblend.logstore.core.VolumeSummary;
 import io.unblend.logstore.layout.Bytes;
 import io.unblend.logstore.layout.StoreLayout;
 import io.unblend.logstore.layout.StoreLock;
+import io.unblend.logstore.log.LogPosition;
 import io.unblend.logstore.log.SegmentTable;
 import io.unblend.nativeio.BlockingIo;
 import io.unblend.nativeio.Errno;
@@ -114,8 +115,8 @@ public final class Store implements AutoCloseable {
               recovered.checkpointSequence() + 1,
               recovered.nextEpoch(),
               recovered.nextBatchSequence(),
-              recovered.headSegment(),
-              recovered.headOffsetBytes());
+              recovered.head(),
+              recovered.coldHead());
       checkpointer.write(slot, opening);
       long[] slotNext = recovered.slotNextBatchSequences().clone();
       slotNext[slot] = opening.nextBatchSequence();
@@ -129,8 +130,8 @@ public final class Store implements AutoCloseable {
               checkpointer,
               new StorageLoop.Start(
                   recovered.nextBatchSequence(),
-                  recovered.headSegment(),
-                  recovered.headOffsetBytes(),
+                  recovered.head(),
+                  recovered.coldHead(),
                   recovered.nextEpoch(),
                   opening.checkpointSequence(),
                   1 - slot,
@@ -176,7 +177,16 @@ public final class Store implements AutoCloseable {
       }
     }
     CheckpointImage empty =
-        new CheckpointImage(layout.superblock().storeId(), 1, 0, 1, -1, 0, 1, segments, List.of());
+        new CheckpointImage(
+            layout.superblock().storeId(),
+            1,
+            0,
+            1,
+            LogPosition.NONE,
+            LogPosition.NONE,
+            1,
+            segments,
+            List.of());
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment staging = arena.allocate(1 << 20, Bytes.BLOCK_BYTES);
       CheckpointFormat.write(io, layout.checkpointSlot(0), empty, staging);

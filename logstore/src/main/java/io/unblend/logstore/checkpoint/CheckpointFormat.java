@@ -8,6 +8,7 @@ import io.unblend.logstore.core.VolumeState;
 import io.unblend.logstore.layout.Bytes;
 import io.unblend.logstore.layout.CorruptStoreException;
 import io.unblend.logstore.layout.Region;
+import io.unblend.logstore.log.LogPosition;
 import io.unblend.logstore.log.SegmentTable;
 import io.unblend.logstore.map.ExtentMap;
 import io.unblend.logstore.map.ExtentMapDiff;
@@ -29,7 +30,7 @@ import java.util.Map;
  * <pre>
  * header block
  *    0 u32 magic "UBCP" (0x50434255)
- *    4 u16 version (2; version 1 is read too)
+ *    4 u16 version (3; versions 1 and 2 are read too)
  *    6 u16 reserved, 0
  *    8 u64 checkpoint sequence
  *   16 u64 epoch
@@ -43,13 +44,17 @@ import java.util.Map;
  *   64 u32 body CRC32C
  *   68 u32 reserved
  *   72 u64 store id (the superblock's)
+ *   80 s32 cold head segment (version 3: -1 when the cleaner's next batch starts a new segment;
+ *          earlier versions had no cold head)
+ *   84 u32 reserved, 0
+ *   88 u64 cold head offset in the cold head segment, bytes (version 3)
  * 4092 u32 header CRC32C of bytes 0..4091
  * body, from byte 4096
  *   per segment: u64 live sectors, u64 last batch sequence, u64 flags (bit 0: pre-written)
  *   per volume:  u32 id, u16 name bytes, u8 kind (0 volume or clone, 1 snapshot), u8 reserved,
- *                u64 size bytes, u64 extent (or piece) count, u32 origin id (version 2 only:
+ *                u64 size bytes, u64 extent (or piece) count, u32 origin id (from version 2:
  *                the volume a snapshot was taken of, the snapshot a clone started from, else 0),
- *                u32 base id (version 2 only: 0, or the id of a map written before this one
+ *                u32 base id (from version 2: 0, or the id of a map written before this one
  *                that this one is written as differences from; see MapBases),
  *                name (UTF-8), then per extent: u64 start sector, u64 sector count,
  *                s64 address (log sector, -1 for allocated zeros; with a base, -2 for a hole)
@@ -58,8 +63,10 @@ import java.util.Map;
  */
 public final class CheckpointFormat {
   public static final int MAGIC = 0x50434255;
-  public static final short VERSION = 2;
-  private static final short VERSION_WITHOUT_SNAPSHOTS = 1;
+  public static final short VERSION = 3;
+  private static final short FIRST_VERSION_WITH_COLD_HEAD = 3;
+  private static final short FIRST_VERSION_WITH_SNAPSHOTS = 2;
+  private static final short FIRST_VERSION = 1;
   public static final int HEADER_BYTES = Bytes.BLOCK_BYTES;
 
   private static final int MAGIC_OFFSET = 0;
@@ -75,6 +82,8 @@ public final class CheckpointFormat {
   private static final int BODY_BYTES_OFFSET = 56;
   private static final int BODY_CRC_OFFSET = 64;
   private static final int STORE_ID_OFFSET = 72;
+  private static final int COLD_HEAD_SEGMENT_OFFSET = 80;
+  private static final int COLD_HEAD_OFFSET_OFFSET = 88;
   private static final int HEADER_CRC_OFFSET = HEADER_BYTES - Integer.BYTES;
 
   private static final long PREWRITTEN = 1;
@@ -134,9 +143,11 @@ public final class CheckpointFormat {
     header.set(U64, SEQUENCE_OFFSET, image.checkpointSequence());
     header.set(U64, EPOCH_OFFSET, image.epoch());
     header.set(U64, NEXT_BATCH_OFFSET, image.nextBatchSequence());
-    header.set(U32, HEAD_SEGMENT_OFFSET, image.headSegment());
+    header.set(U32, HEAD_SEGMENT_OFFSET, image.head().segment());
     header.set(U32, NEXT_VOLUME_OFFSET, image.nextVolumeId());
-    header.set(U64, HEAD_OFFSET_OFFSET, image.headOffsetBytes());
+    header.set(U64, HEAD_OFFSET_OFFSET, image.head().offsetBytes());
+    header.set(U32, COLD_HEAD_SEGMENT_OFFSET, image.coldHead().segment());
+    header.set(U64, COLD_HEAD_OFFSET_OFFSET, image.coldHead().offsetBytes());
     header.set(U32, SEGMENT_COUNT_OFFSET, segments.segmentCount());
     header.set(U32, VOLUME_COUNT_OFFSET, image.volumes().size());
     header.set(U64, BODY_BYTES_OFFSET, bodyBytesAndCrc[0]);
@@ -188,9 +199,14 @@ public final class CheckpointFormat {
     long sequence = header.get(U64, SEQUENCE_OFFSET);
     long epoch = header.get(U64, EPOCH_OFFSET);
     long nextBatch = header.get(U64, NEXT_BATCH_OFFSET);
-    int headSegment = header.get(U32, HEAD_SEGMENT_OFFSET);
+    LogPosition head =
+        new LogPosition(header.get(U32, HEAD_SEGMENT_OFFSET), header.get(U64, HEAD_OFFSET_OFFSET));
+    LogPosition coldHead =
+        version >= FIRST_VERSION_WITH_COLD_HEAD
+            ? new LogPosition(
+                header.get(U32, COLD_HEAD_SEGMENT_OFFSET), header.get(U64, COLD_HEAD_OFFSET_OFFSET))
+            : LogPosition.NONE;
     int nextVolumeId = header.get(U32, NEXT_VOLUME_OFFSET);
-    long headOffset = header.get(U64, HEAD_OFFSET_OFFSET);
     int segmentCount = header.get(U32, SEGMENT_COUNT_OFFSET);
     int volumeCount = header.get(U32, VOLUME_COUNT_OFFSET);
     long bodyBytes = header.get(U64, BODY_BYTES_OFFSET);
@@ -215,7 +231,7 @@ public final class CheckpointFormat {
       long extentCount = in.getLong();
       int originId = 0;
       int baseId = 0;
-      if (version >= VERSION) {
+      if (version >= FIRST_VERSION_WITH_SNAPSHOTS) {
         originId = in.getInt();
         baseId = in.getInt();
       }
@@ -242,15 +258,7 @@ public final class CheckpointFormat {
       throw new CorruptStoreException(where + ": body checksum mismatch");
     }
     return new CheckpointImage(
-        storeId,
-        sequence,
-        epoch,
-        nextBatch,
-        headSegment,
-        headOffset,
-        nextVolumeId,
-        segments,
-        volumes);
+        storeId, sequence, epoch, nextBatch, head, coldHead, nextVolumeId, segments, volumes);
   }
 
   private static ExtentMap readWhole(SlotInput in, long extentCount)
@@ -284,13 +292,8 @@ public final class CheckpointFormat {
       return "no checkpoint magic";
     }
     short version = header.get(U16, VERSION_OFFSET);
-    if (version != VERSION && version != VERSION_WITHOUT_SNAPSHOTS) {
-      return "checkpoint version "
-          + version
-          + " is neither "
-          + VERSION_WITHOUT_SNAPSHOTS
-          + " nor "
-          + VERSION;
+    if (version < FIRST_VERSION || version > VERSION) {
+      return "checkpoint version " + version + " is not one of " + FIRST_VERSION + " to " + VERSION;
     }
     if (header.get(U32, HEADER_CRC_OFFSET) != Bytes.crc32c(header, 0, HEADER_CRC_OFFSET)) {
       return "header checksum mismatch";

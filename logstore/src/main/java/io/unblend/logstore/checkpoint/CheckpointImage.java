@@ -2,6 +2,7 @@ package io.unblend.logstore.checkpoint;
 
 import io.unblend.logstore.core.StoreState;
 import io.unblend.logstore.core.VolumeState;
+import io.unblend.logstore.log.LogPosition;
 import io.unblend.logstore.log.SegmentTable;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,8 +14,8 @@ import java.util.List;
  *     wins
  * @param epoch the store's open count; batches written after this checkpoint carry it or more
  * @param nextBatchSequence the sequence of the first batch not included
- * @param headSegment the segment where that batch starts, or -1 when it starts in a new segment
- * @param headOffsetBytes its offset in {@code headSegment}
+ * @param head where the client head's next batch goes
+ * @param coldHead where the cold head's next batch (the cleaner's moves) goes
  * @param volumes frozen volume states (their maps are snapshots)
  * @param segments a copy of the segment table
  */
@@ -23,8 +24,8 @@ public record CheckpointImage(
     long checkpointSequence,
     long epoch,
     long nextBatchSequence,
-    int headSegment,
-    long headOffsetBytes,
+    LogPosition head,
+    LogPosition coldHead,
     int nextVolumeId,
     SegmentTable segments,
     List<VolumeState> volumes) {
@@ -39,8 +40,8 @@ public record CheckpointImage(
       long checkpointSequence,
       long epoch,
       long nextBatchSequence,
-      int headSegment,
-      long headOffsetBytes) {
+      LogPosition head,
+      LogPosition coldHead) {
     List<VolumeState> volumes = new ArrayList<>();
     for (VolumeState volume : state.volumes()) {
       volumes.add(volume.snapshot());
@@ -50,8 +51,8 @@ public record CheckpointImage(
         checkpointSequence,
         epoch,
         nextBatchSequence,
-        headSegment,
-        headOffsetBytes,
+        head,
+        coldHead,
         state.nextVolumeId(),
         state.segments().copy(),
         volumes);

@@ -7,6 +7,7 @@ import io.unblend.logstore.layout.Bytes;
 import io.unblend.logstore.layout.CorruptStoreException;
 import io.unblend.logstore.layout.StoreLayout;
 import io.unblend.logstore.log.BatchHeader;
+import io.unblend.logstore.log.LogPosition;
 import io.unblend.nativeio.BlockingIo;
 import io.unblend.nativeio.NativeIoException;
 import java.lang.foreign.Arena;
@@ -40,8 +41,8 @@ public final class Recovery {
   public record Result(
       StoreState state,
       long nextBatchSequence,
-      int headSegment,
-      long headOffsetBytes,
+      LogPosition head,
+      LogPosition coldHead,
       long nextEpoch,
       int checkpointSlot,
       long checkpointSequence,
@@ -105,8 +106,8 @@ public final class Recovery {
       return new Result(
           state,
           replay.sequence,
-          replay.segment,
-          replay.offsetBytes,
+          replay.head,
+          replay.coldHead,
           nextEpoch,
           chosen,
           image.checkpointSequence(),
@@ -127,12 +128,16 @@ public final class Recovery {
     return images[0].checkpointSequence() >= images[1].checkpointSequence() ? 0 : 1;
   }
 
-  /** Replays batches from a checkpoint's position. */
+  /**
+   * Replays batches from a checkpoint's position. The log has two heads, one for client batches and
+   * one for the cleaner's (cold) batches, sharing one sequence: the next batch continues one of
+   * them, or starts a fresh segment, whose batch says which head moved there.
+   */
   private final class Replay {
     private final StoreState state;
     private long sequence;
-    private int segment;
-    private long offsetBytes;
+    private LogPosition head;
+    private LogPosition coldHead;
     private long lastEpoch;
     private long batches;
     private long bytes;
@@ -140,57 +145,68 @@ public final class Recovery {
     Replay(StoreState state, CheckpointImage image) {
       this.state = state;
       this.sequence = image.nextBatchSequence();
-      this.segment = image.headSegment();
-      this.offsetBytes = image.headOffsetBytes();
+      this.head = image.head();
+      this.coldHead = image.coldHead();
       this.lastEpoch = image.epoch();
     }
 
     /** Replays until the log ends or a batch is bad; returns why it stopped. */
     String run() throws NativeIoException {
       while (true) {
-        String problem = segment < 0 ? "end of segment" : tryApplyHere();
+        String problem = tryApplyAt(head, false);
         if (problem == null) {
           continue;
         }
-        // Not here: the writer may have gone on in a fresh segment. Several segments may start
-        // with this sequence (leftovers of discarded tails); the newest epoch that checks wins.
-        int stoppedSegment = segment;
-        long stoppedOffset = offsetBytes;
-        boolean moved = false;
-        for (long[] candidate : segmentsStartingWith(sequence)) {
-          int next = (int) candidate[0];
-          if (candidate[1] < lastEpoch || (next == stoppedSegment && stoppedOffset == 0)) {
-            continue;
-          }
-          segment = next;
-          offsetBytes = 0;
-          if (tryApplyHere() == null) {
-            moved = true;
-            break;
-          }
+        String coldProblem = tryApplyAt(coldHead, true);
+        if (coldProblem == null) {
+          continue;
         }
-        if (!moved) {
-          segment = stoppedSegment;
-          offsetBytes = stoppedOffset;
-          return stopReason(problem);
+        if (movedToFreshSegment()) {
+          continue;
         }
+        return problem.startsWith(CORRUPT) || !coldProblem.startsWith(CORRUPT)
+            ? stopReason(problem, head)
+            : stopReason(coldProblem, coldHead);
       }
     }
 
-    private String stopReason(String problem) {
-      String where = segment < 0 ? "" : " (segment " + segment + ", offset " + offsetBytes + ")";
+    /**
+     * Not at either head: the writer may have gone on in a fresh segment. Several segments may
+     * start with this sequence (leftovers of discarded tails); the newest epoch that checks wins.
+     */
+    private boolean movedToFreshSegment() throws NativeIoException {
+      for (long[] candidate : segmentsStartingWith(sequence)) {
+        LogPosition start = new LogPosition((int) candidate[0], 0);
+        if (candidate[1] < lastEpoch || start.equals(head) || start.equals(coldHead)) {
+          continue; // Older, or tried already as a head's position.
+        }
+        if (tryApplyAt(start, null) == null) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    private String stopReason(String problem, LogPosition at) {
+      String where =
+          at.isNone() ? "" : " (segment " + at.segment() + ", offset " + at.offsetBytes() + ")";
       return problem.startsWith(CORRUPT)
           ? problem + where + "; it and anything after it were discarded"
           : "end of log: no batch with sequence " + sequence + where;
     }
 
-    /** Applies the batch at the current position if it is the next one; else says why not. */
-    private String tryApplyHere() throws NativeIoException {
-      if (offsetBytes + Bytes.BLOCK_BYTES > segmentBytes) {
+    /**
+     * Applies the batch at {@code at} if it is the next one and continues the head expected there
+     * ({@code cold}; null in a fresh segment, where the batch names its head), moving that head
+     * past it; else says why not.
+     */
+    private String tryApplyAt(LogPosition at, Boolean cold) throws NativeIoException {
+      if (at.isNone() || at.offsetBytes() + Bytes.BLOCK_BYTES > segmentBytes) {
         return "end of segment";
       }
+      long offsetBytes = at.offsetBytes();
       MemorySegment first = buffer.asSlice(0, Bytes.BLOCK_BYTES);
-      if (io.read(layout.log().file(), layout.byteOffsetOf(segment, offsetBytes), first)
+      if (io.read(layout.log().file(), layout.byteOffsetOf(at.segment(), offsetBytes), first)
           < Bytes.BLOCK_BYTES) {
         return "log ends";
       }
@@ -213,7 +229,7 @@ public final class Recovery {
         MemorySegment rest = batch.asSlice(Bytes.BLOCK_BYTES, total - Bytes.BLOCK_BYTES);
         if (io.read(
                 layout.log().file(),
-                layout.byteOffsetOf(segment, offsetBytes) + Bytes.BLOCK_BYTES,
+                layout.byteOffsetOf(at.segment(), offsetBytes) + Bytes.BLOCK_BYTES,
                 rest)
             < rest.byteSize()) {
           return CORRUPT + "batch " + sequence + " is cut off by the end of the log";
@@ -232,6 +248,10 @@ public final class Recovery {
       if (BatchHeader.sequence(header) != sequence) {
         return "found sequence " + BatchHeader.sequence(header) + ", expected " + sequence;
       }
+      boolean batchIsCold = BatchHeader.isCold(header);
+      if (cold != null && cold != batchIsCold) {
+        return "batch " + sequence + " belongs to the other head";
+      }
       problem = BatchHeader.checkData(header, data);
       if (problem != null) {
         return CORRUPT + "batch " + sequence + ": " + problem;
@@ -242,18 +262,23 @@ public final class Recovery {
         return "batch " + sequence + " has epoch " + epoch + ", older than " + lastEpoch;
       }
       long dataAddress =
-          ((long) segment * segmentBytes + offsetBytes + headerBytes) / Bytes.SECTOR_BYTES;
+          ((long) at.segment() * segmentBytes + offsetBytes + headerBytes) / Bytes.SECTOR_BYTES;
       BatchApplier applier = new BatchApplier(state);
       problem = applier.check(header, data);
       if (problem != null) {
         return CORRUPT + "batch " + sequence + ": " + problem;
       }
       applier.apply(header, data, dataAddress);
-      state.segments().recordBatch(segment, sequence);
+      state.segments().recordBatch(at.segment(), sequence);
       maxEpochSeen = Math.max(maxEpochSeen, epoch);
       lastEpoch = epoch;
       sequence++;
-      offsetBytes += total;
+      LogPosition next = new LogPosition(at.segment(), offsetBytes + total);
+      if (batchIsCold) {
+        coldHead = next;
+      } else {
+        head = next;
+      }
       batches++;
       bytes += total;
       return null;

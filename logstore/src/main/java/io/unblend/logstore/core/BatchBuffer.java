@@ -163,14 +163,15 @@ final class BatchBuffer {
   }
 
   /** Fills in sequence, epoch and checksums; the header and padding bytes become zero first. */
-  void seal(long storeId, long sequenceNumber, long epoch) {
+  void seal(long storeId, long sequenceNumber, long epoch, boolean cold) {
     int blocks = BatchHeader.blocksFor(entries);
     long entriesEnd = BatchHeader.ENTRIES_OFFSET + (long) entries * BatchHeader.ENTRY_BYTES;
     header.asSlice(entriesEnd, (long) blocks * Bytes.BLOCK_BYTES - entriesEnd).fill((byte) 0);
     header.asSlice(0, BatchHeader.ENTRIES_OFFSET).fill((byte) 0);
     long used = (long) dataSectors * Bytes.SECTOR_BYTES;
     data.asSlice(used, dataBytesPadded() - used).fill((byte) 0);
-    BatchHeader.seal(header, storeId, blocks, sequenceNumber, epoch, entries, data, dataSectors);
+    BatchHeader.seal(
+        header, storeId, blocks, sequenceNumber, epoch, entries, data, dataSectors, cold);
     this.sequence = sequenceNumber;
   }
 

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
+import java.util.function.IntPredicate;
 import java.util.function.LongSupplier;
 
 /**
@@ -33,6 +34,12 @@ import java.util.function.LongSupplier;
 final class Cleaner {
   private static final System.Logger LOG = System.getLogger(Cleaner.class.getName());
   private static final int CHUNK_SECTORS_MAX = 256;
+
+  /**
+   * Chunks are at most this fraction of a segment: the cold head's batches end a segment with less
+   * than one chunk unused, so moving a victim's data never takes a whole segment of its own.
+   */
+  private static final int CHUNKS_PER_SEGMENT_MIN = 16;
 
   /**
    * Free segments beyond which the cleaner rests even on a large log: every segment kept free
@@ -65,7 +72,11 @@ final class Cleaner {
   Cleaner(StoreState state, int batchDataBytesMax, int entriesMax, long inFlightBytesMax) {
     this.state = state;
     this.segments = state.segments();
-    this.chunkSectorsMax = Math.min(CHUNK_SECTORS_MAX, batchDataBytesMax / Bytes.SECTOR_BYTES);
+    this.chunkSectorsMax =
+        (int)
+            Math.min(
+                Math.min(CHUNK_SECTORS_MAX, batchDataBytesMax / Bytes.SECTOR_BYTES),
+                segments.sectorsPerSegment() / CHUNKS_PER_SEGMENT_MIN);
     this.entriesMax = entriesMax;
     this.inFlightBytesMax = inFlightBytesMax;
     this.batchDataBytesMax = batchDataBytesMax;
@@ -108,7 +119,8 @@ final class Cleaner {
    *
    * @param freeSegments segments no map references (some may still wait for a checkpoint)
    * @param roomBytes log bytes the cleaner's moves can take now: reusable segments and the rest of
-   *     the head segment
+   *     the cold head's segment
+   * @param isHead whether a segment is written into by a head: never a victim
    * @param completedSequence the last batch whose write completed; younger segments are skipped
    * @param urgent clients wait for space: start a cycle whatever the threshold, at full pace
    * @return whether a cycle is under way, so that space is coming
@@ -117,7 +129,7 @@ final class Cleaner {
       int freeSegments,
       LongSupplier roomBytes,
       int reserve,
-      int headSegment,
+      IntPredicate isHead,
       long completedSequence,
       ReadPath reads,
       boolean urgent) {
@@ -126,7 +138,7 @@ final class Cleaner {
       if (freeSegments >= threshold && !urgent) {
         return false;
       }
-      int chosen = bestVictim(roomBytes.getAsLong(), headSegment, completedSequence);
+      int chosen = bestVictim(roomBytes.getAsLong(), isHead, completedSequence);
       if (chosen < 0) {
         return false;
       }
@@ -148,7 +160,7 @@ final class Cleaner {
     return victim >= 0 || !isIdle();
   }
 
-  private int bestVictim(long roomBytes, int headSegment, long completedSequence) {
+  private int bestVictim(long roomBytes, IntPredicate isHead, long completedSequence) {
     if (stalled || !worthCleaning()) {
       return -1;
     }
@@ -159,12 +171,12 @@ final class Cleaner {
     double bestScore = 0;
     for (int s = 0; s < segments.segmentCount(); s++) {
       long occupied = segments.occupiedSectors(s);
-      if (s == headSegment
+      if (isHead.test(s)
           || occupied == 0
           || occupied >= perSegment
           || segments.lastSequence(s) > completedSequence
           || movedBytes(occupied) > roomBytes
-          || movedBytes(occupied) > segmentBytes * 15 / 16) {
+          || movedBytes(occupied) + segmentEndBytesMax() > segmentBytes * 15 / 16) {
         continue;
       }
       double used = (double) occupied / perSegment;
@@ -212,6 +224,14 @@ final class Cleaner {
     return data + batches * (Bytes.BLOCK_BYTES * 2);
   }
 
+  /**
+   * The most of a segment's end that the cold head may leave unused: less than a chunk and the
+   * header blocks of the batch that would have held it.
+   */
+  private long segmentEndBytesMax() {
+    return (long) chunkSectorsMax * Bytes.SECTOR_BYTES + 2L * Bytes.BLOCK_BYTES;
+  }
+
   /** Finds every map piece in the victim and groups the union of their ranges into chunks. */
   private void gather(int segment) {
     long first = (long) segment * segments.sectorsPerSegment();
@@ -233,39 +253,59 @@ final class Cleaner {
               });
     }
     pieces.sort(Comparator.comparingLong(MapPiece::address));
-    long chunkStart = -1;
-    long chunkEnd = -1;
-    List<MapPiece> inChunk = new ArrayList<>();
+    // The union of the pieces' log ranges, in chunks; then each piece, clipped to every chunk it
+    // overlaps. Pieces of several maps may share sectors, so a chunk is never cut by one piece.
+    List<long[]> ranges = new ArrayList<>();
+    long runStart = -1;
+    long runEnd = -1;
     for (MapPiece piece : pieces) {
-      long address = piece.address();
-      long pieceEnd = address + piece.sectorCount();
-      while (address < pieceEnd) {
-        if (chunkStart < 0 || address > chunkEnd || chunkEnd - chunkStart >= chunkSectorsMax) {
-          if (chunkStart >= 0) {
-            addChunk(chunkStart, chunkEnd, inChunk);
-            inChunk = new ArrayList<>();
-          }
-          chunkStart = address;
-          chunkEnd = address;
-        }
-        long take = Math.min(pieceEnd, chunkStart + chunkSectorsMax) - address;
-        inChunk.add(
-            new MapPiece(
-                piece.mapId(),
-                piece.startSector() + (address - piece.address()),
-                address,
-                (int) take));
-        chunkEnd = Math.max(chunkEnd, address + take);
-        address += take;
+      if (runStart >= 0 && piece.address() > runEnd) {
+        addRanges(ranges, runStart, runEnd);
+        runStart = -1;
+      }
+      if (runStart < 0) {
+        runStart = piece.address();
+        runEnd = piece.address();
+      }
+      runEnd = Math.max(runEnd, piece.address() + piece.sectorCount());
+    }
+    if (runStart >= 0) {
+      addRanges(ranges, runStart, runEnd);
+    }
+    List<List<MapPiece>> inChunk = new ArrayList<>();
+    for (int c = 0; c < ranges.size(); c++) {
+      inChunk.add(new ArrayList<>());
+    }
+    int firstChunk = 0;
+    for (MapPiece piece : pieces) {
+      long pieceEnd = piece.address() + piece.sectorCount();
+      while (ranges.get(firstChunk)[1] <= piece.address()) {
+        firstChunk++; // Pieces come in address order: earlier chunks are done.
+      }
+      for (int c = firstChunk; c < ranges.size() && ranges.get(c)[0] < pieceEnd; c++) {
+        long from = Math.max(piece.address(), ranges.get(c)[0]);
+        long to = Math.min(pieceEnd, ranges.get(c)[1]);
+        inChunk
+            .get(c)
+            .add(
+                new MapPiece(
+                    piece.mapId(),
+                    piece.startSector() + (from - piece.address()),
+                    from,
+                    (int) (to - from)));
       }
     }
-    if (chunkStart >= 0) {
-      addChunk(chunkStart, chunkEnd, inChunk);
+    for (int c = 0; c < ranges.size(); c++) {
+      long[] range = ranges.get(c);
+      chunks.add(new Chunk(range[0], (int) (range[1] - range[0]), inChunk.get(c)));
     }
   }
 
-  private void addChunk(long start, long end, List<MapPiece> pieces) {
-    chunks.add(new Chunk(start, (int) (end - start), pieces));
+  /** Cuts the run of live sectors {@code start..end} into chunks of at most the chunk size. */
+  private void addRanges(List<long[]> ranges, long start, long end) {
+    for (long from = start; from < end; from += chunkSectorsMax) {
+      ranges.add(new long[] {from, Math.min(end, from + chunkSectorsMax)});
+    }
   }
 
   private void chunkRead(Chunk chunk, MemorySegment buffer, Throwable failure) {

@@ -10,6 +10,7 @@ import io.unblend.logstore.layout.Bytes;
 import io.unblend.logstore.layout.StoreLayout;
 import io.unblend.logstore.log.BatchHeader;
 import io.unblend.logstore.log.EntryType;
+import io.unblend.logstore.log.LogPosition;
 import io.unblend.logstore.log.SegmentTable;
 import io.unblend.logstore.map.ExtentMap;
 import io.unblend.nativeio.CompletionHandler;
@@ -29,13 +30,14 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntPredicate;
 
 /**
  * The storage thread: the one thread that owns the store's state and its I/O engine. Other threads
  * hand it {@link Request}s; it packs writes of every volume into batches (group commit), writes
- * them at the head of the log, answers reads from the log or from batches still in flight, answers
- * flushes with shared datasyncs, and starts checkpoints. Owning everything on one thread means the
- * maps and the segment table need no locks.
+ * them at the client head of the log (the cleaner's moves at the cold head), answers reads from the
+ * log or from batches still in flight, answers flushes with shared datasyncs, and starts
+ * checkpoints. Owning everything on one thread means the maps and the segment table need no locks.
  */
 public final class StorageLoop implements Runnable, CompletionHandler {
   private static final System.Logger LOG = System.getLogger(StorageLoop.class.getName());
@@ -55,6 +57,15 @@ public final class StorageLoop implements Runnable, CompletionHandler {
 
   private static final long IDLE_PARK_NANOS = 100_000_000;
 
+  /**
+   * Header bytes a capped cold batch leaves room for: two blocks hold 254 relocation entries. A
+   * batch that needs more simply starts a fresh segment.
+   */
+  private static final long COLD_HEADER_BYTES = 2L * Bytes.BLOCK_BYTES;
+
+  /** The smallest batch: a header block and a data block. */
+  private static final long BATCH_BYTES_MIN = 2L * Bytes.BLOCK_BYTES;
+
   private final StoreConfiguration config;
   private final StoreLayout layout;
   private final IoEngine engine;
@@ -71,15 +82,19 @@ public final class StorageLoop implements Runnable, CompletionHandler {
   private final Arena arena = Arena.ofShared();
   private Thread thread;
 
-  // Batches: one open, up to batchesInFlightMax being written, the rest free.
+  // Batches: one open per head, up to batchesInFlightMax being written, the rest free. Both heads
+  // share one sequence, and batches complete in its order.
   private final BatchBuffer[] batches;
   private final ArrayDeque<BatchBuffer> freeBatches = new ArrayDeque<>();
   private final ArrayDeque<BatchBuffer> batchesInFlight = new ArrayDeque<>();
   private BatchBuffer open;
+  private BatchBuffer coldOpen;
+  private final LogHead head;
+  private final LogHead coldHead;
+  private final IntPredicate isHead = this::isHead;
+  private boolean coldWentLast;
   private final ArrayDeque<Request.Logged> waiting = new ArrayDeque<>();
   private long nextSequence;
-  private int headSegment;
-  private long headOffsetBytes;
   private long completedSequence;
 
   // Flushes.
@@ -123,8 +138,8 @@ public final class StorageLoop implements Runnable, CompletionHandler {
   /** Where recovery left the log: the loop continues from there. */
   public record Start(
       long nextSequence,
-      int headSegment,
-      long headOffsetBytes,
+      LogPosition head,
+      LogPosition coldHead,
       long epoch,
       long checkpointSequence,
       int nextCheckpointSlot,
@@ -149,19 +164,20 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     this.nextSequence = start.nextSequence();
     this.completedSequence = start.nextSequence() - 1;
     this.durableSequence = completedSequence;
-    this.headSegment = start.headSegment();
-    this.headOffsetBytes = start.headOffsetBytes();
+    this.head = new LogHead(false, start.head(), segmentBytes);
+    this.coldHead = new LogHead(true, start.coldHead(), segmentBytes);
     this.checkpointSequence = start.checkpointSequence();
     this.nextCheckpointSlot = start.nextCheckpointSlot();
     System.arraycopy(start.slotNextSequences(), 0, slotNextSequence, 0, 2);
     this.admittedBytes =
         new Semaphore((int) Math.min(Integer.MAX_VALUE, config.inFlightBytesMax()));
-    this.batches = new BatchBuffer[config.batchesInFlightMax() + 1];
+    this.batches = new BatchBuffer[config.batchesInFlightMax() + 2];
     for (int i = 0; i < batches.length; i++) {
       batches[i] = new BatchBuffer(i, arena, config.batchBytesMax(), config.batchEntriesMax());
       freeBatches.add(batches[i]);
     }
     this.open = freeBatches.poll();
+    this.coldOpen = freeBatches.poll();
     this.reads = new ReadPath(config, layout, engine, arena, READ);
     this.cleaner =
         new Cleaner(
@@ -271,23 +287,37 @@ public final class StorageLoop implements Runnable, CompletionHandler {
   private void sealAndSubmitBatches() throws NativeIoException {
     while (true) {
       fillOpenBatch();
-      if (open.isEmpty() || batchesInFlight.size() >= config.batchesInFlightMax()) {
+      fillColdBatch();
+      if (batchesInFlight.size() >= config.batchesInFlightMax()) {
         return;
       }
-      if (!placeOpenBatch()) {
-        if (open.isEmpty() && (!waiting.isEmpty() || !cleaner.ready().isEmpty())) {
+      // The heads take turns when both have a batch, so neither clients nor the cleaner starve;
+      // but client data that needs a fresh segment goes first: it entered the batch because a
+      // segment outside the reserve was free, and the cold head, which may use the reserve,
+      // must not take that one.
+      boolean clientNeedsSegment = !open.isEmpty() && !head.fits(open.totalBytes());
+      boolean cold =
+          !coldOpen.isEmpty() && (open.isEmpty() || !coldWentLast && !clientNeedsSegment);
+      BatchBuffer batch = cold ? coldOpen : open;
+      LogHead at = cold ? coldHead : head;
+      if (batch.isEmpty()) {
+        return;
+      }
+      if (!placeBatch(batch, at)) {
+        if (batch.isEmpty() && (!waiting.isEmpty() || !cleaner.ready().isEmpty())) {
           continue; // The batch failed with ENOSPC: answer the requests behind it the same way.
         }
         return;
       }
-      submitOpenBatch();
+      submitBatch(batch, at);
+      coldWentLast = cold;
     }
   }
 
   /**
-   * Moves the cleaner's relocations, then waiting requests in order, into the open batch as far as
-   * they fit. Requests that take log space enter only when the batch is sure to find room outside
-   * the reserve, so a batch never holds client data that only the reserve could take.
+   * Moves waiting requests, in order, into the client head's open batch as far as they fit.
+   * Requests that take log space enter only when the batch is sure to find room outside the
+   * reserve, so a batch never holds client data that only the reserve could take.
    */
   private void fillOpenBatch() {
     if (failure != null) {
@@ -296,18 +326,37 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     if (open.mayUseReserve) {
       open.limitDataSectors(Long.MAX_VALUE); // No client data yet: the batch may go anywhere.
     }
-    if (!fillFrom(cleaner.ready(), true)) {
-      return;
-    }
     boolean mayGrow = clientRoomAssured();
-    while (fillFrom(waiting, mayGrow) && !mayGrow && !waiting.isEmpty() && noRoomForClients()) {
+    while (fillFrom(waiting, open, mayGrow)
+        && !mayGrow
+        && !waiting.isEmpty()
+        && noRoomForClients()) {
       // Requests that needed space were answered with ENOSPC; those behind them may need none.
     }
   }
 
-  /** Returns false when the open batch has no room for more. */
-  private boolean fillFrom(Deque<? extends Request.Logged> queue, boolean mayGrow) {
-    while (!queue.isEmpty() && open.hasRoomForEntry()) {
+  /**
+   * Moves the cleaner's relocations into the cold head's open batch as far as they fit. A batch
+   * that starts while the next relocation fits in the rest of the cold head's segment is capped to
+   * that rest, so cold segments are filled to within a chunk of their end.
+   */
+  private void fillColdBatch() {
+    if (failure != null) {
+      return;
+    }
+    Request.Relocate next = cleaner.ready().peek();
+    if (coldOpen.isEmpty() && next != null) {
+      long roomSectors = Math.max(0, coldHead.roomBytes() - COLD_HEADER_BYTES) / Bytes.SECTOR_BYTES;
+      boolean nextFits = roomSectors >= next.data.byteSize() / Bytes.SECTOR_BYTES;
+      coldOpen.limitDataSectors(nextFits ? roomSectors : Long.MAX_VALUE);
+    }
+    fillFrom(cleaner.ready(), coldOpen, true);
+  }
+
+  /** Returns false when {@code batch} has no room for more. */
+  private boolean fillFrom(
+      Deque<? extends Request.Logged> queue, BatchBuffer batch, boolean mayGrow) {
+    while (!queue.isEmpty() && batch.hasRoomForEntry()) {
       Request.Logged request = queue.peek();
       // Refused first: a write to a snapshot is EPERM whether or not the log has room.
       StoreException refused = refusal(request);
@@ -319,11 +368,11 @@ public final class StorageLoop implements Runnable, CompletionHandler {
       if (!mayGrow && takesSpace(request)) {
         return true;
       }
-      if (!addPart(request)) {
+      if (!addPart(batch, request)) {
         return false;
       }
       // A request enters a batch at most once: a part that does not fit waits for the next.
-      open.members.add(request);
+      batch.members.add(request);
       request.partsInFlight++;
       if (request.fullyAdded) {
         queue.poll();
@@ -331,7 +380,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
         return false;
       }
     }
-    return open.hasRoomForEntry();
+    return batch.hasRoomForEntry();
   }
 
   /** Whether a request keeps log space: trims, deletes and relocations do not. */
@@ -350,7 +399,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     long floor = reuseFloor();
     int reusable = 0;
     for (int s = 0; s < segments.segmentCount() && reusable <= RESERVE_SEGMENTS; s++) {
-      if (s != headSegment && !cleaner.isCleaning(s) && segments.isReusable(s, floor)) {
+      if (!isHead(s) && !cleaner.isCleaning(s) && segments.isReusable(s, floor)) {
         reusable++;
       }
     }
@@ -360,7 +409,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     }
     long headerWorstBytes =
         (long) BatchHeader.blocksFor(config.batchEntriesMax()) * Bytes.BLOCK_BYTES;
-    long room = headSegment < 0 ? 0 : segmentBytes - headOffsetBytes - headerWorstBytes;
+    long room = head.segment() < 0 ? 0 : head.roomBytes() - headerWorstBytes;
     long sectors = Math.max(0, room / Bytes.BLOCK_BYTES * (Bytes.BLOCK_BYTES / Bytes.SECTOR_BYTES));
     open.limitDataSectors(sectors);
     return sectors > 0 && open.freeDataSectors() > 0;
@@ -375,7 +424,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     long floor = reuseFloor();
     boolean awaitingCheckpoint = false;
     for (int s = 0; s < segments.segmentCount(); s++) {
-      if (s != headSegment && segments.liveSectors(s) == 0) {
+      if (!isHead(s) && segments.liveSectors(s) == 0) {
         awaitingCheckpoint |= !segments.isReusable(s, floor);
       }
     }
@@ -416,16 +465,16 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     return Math.min(slotNextSequence[0], slotNextSequence[1]);
   }
 
-  /** Adds as much of {@code request} as fits; returns false when nothing fit. */
-  private boolean addPart(Request.Logged request) {
+  /** Adds as much of {@code request} to {@code batch} as fits; returns false when nothing fit. */
+  private boolean addPart(BatchBuffer batch, Request.Logged request) {
     switch (request) {
       case Request.Write write -> {
         long remaining = write.data.byteSize() / Bytes.SECTOR_BYTES - write.addedSectors;
-        long sectors = Math.min(remaining, open.freeDataSectors());
+        long sectors = Math.min(remaining, batch.freeDataSectors());
         if (sectors == 0) {
           return false;
         }
-        open.addWrite(
+        batch.addWrite(
             write.volumeId,
             write.startSector + write.addedSectors,
             write.data.asSlice(write.addedSectors * Bytes.SECTOR_BYTES),
@@ -435,24 +484,24 @@ public final class StorageLoop implements Runnable, CompletionHandler {
         write.fullyAdded = write.addedSectors * Bytes.SECTOR_BYTES == write.data.byteSize();
       }
       case Request.Range range -> {
-        open.addRange(range.type, range.volumeId, range.startSector, range.sectorCount);
+        batch.addRange(range.type, range.volumeId, range.startSector, range.sectorCount);
         range.fullyAdded = true;
       }
       case Request.CreateVolume create -> {
         byte[] name = create.name.getBytes(StandardCharsets.UTF_8);
-        if (open.freeDataSectors() * Bytes.SECTOR_BYTES < name.length) {
+        if (batch.freeDataSectors() * Bytes.SECTOR_BYTES < name.length) {
           return false;
         }
         create.volumeId = state.allocateVolumeId();
-        open.addCreate(create.volumeId, name, create.sizeBytes);
+        batch.addCreate(create.volumeId, name, create.sizeBytes);
         create.fullyAdded = true;
       }
       case Request.ResizeVolume resize -> {
-        open.addResize(resize.volumeId, resize.sizeBytes);
+        batch.addResize(resize.volumeId, resize.sizeBytes);
         resize.fullyAdded = true;
       }
       case Request.DeleteVolume delete -> {
-        open.addDelete(delete.volumeId);
+        batch.addDelete(delete.volumeId);
         delete.fullyAdded = true;
       }
       case Request.Snapshot snapshot -> {
@@ -460,13 +509,13 @@ public final class StorageLoop implements Runnable, CompletionHandler {
         for (String name : snapshot.names) {
           nameSectors += sectorsFor(name);
         }
-        if (open.freeEntries() < snapshot.names.size() || open.freeDataSectors() < nameSectors) {
+        if (batch.freeEntries() < snapshot.names.size() || batch.freeDataSectors() < nameSectors) {
           return false;
         }
         for (int i = 0; i < snapshot.sourceIds.length; i++) {
           int source = snapshot.sourceIds[i];
           snapshot.snapshotIds[i] = state.allocateVolumeId();
-          open.addShared(
+          batch.addShared(
               EntryType.SNAPSHOT,
               snapshot.snapshotIds[i],
               snapshot.names.get(i).getBytes(StandardCharsets.UTF_8),
@@ -476,11 +525,11 @@ public final class StorageLoop implements Runnable, CompletionHandler {
         snapshot.fullyAdded = true;
       }
       case Request.Clone clone -> {
-        if (open.freeDataSectors() < sectorsFor(clone.name)) {
+        if (batch.freeDataSectors() < sectorsFor(clone.name)) {
           return false;
         }
         clone.volumeId = state.allocateVolumeId();
-        open.addShared(
+        batch.addShared(
             EntryType.CLONE,
             clone.volumeId,
             clone.name.getBytes(StandardCharsets.UTF_8),
@@ -489,11 +538,11 @@ public final class StorageLoop implements Runnable, CompletionHandler {
         clone.fullyAdded = true;
       }
       case Request.Relocate relocate -> {
-        if (open.freeEntries() < relocate.pieces.size()
-            || open.freeDataSectors() < relocate.data.byteSize() / Bytes.SECTOR_BYTES) {
+        if (batch.freeEntries() < relocate.pieces.size()
+            || batch.freeDataSectors() < relocate.data.byteSize() / Bytes.SECTOR_BYTES) {
           return false;
         }
-        open.addRelocation(relocate.data, relocate.address, relocate.pieces);
+        batch.addRelocation(relocate.data, relocate.address, relocate.pieces);
         cleanerBytesWritten += relocate.data.byteSize();
         relocate.fullyAdded = true;
       }
@@ -630,31 +679,34 @@ public final class StorageLoop implements Runnable, CompletionHandler {
   }
 
   /**
-   * Gives the open batch its place at the head of the log, moving to a free segment when it does
-   * not fit in the current one. Without room anywhere its requests fail with ENOSPC.
+   * Gives an open batch its place at its head, moving the head to a free segment when the batch
+   * does not fit in the current one. Without room anywhere its requests fail with ENOSPC.
    */
-  private boolean placeOpenBatch() {
-    long total = open.totalBytes();
-    if (headSegment >= 0 && headOffsetBytes + total <= segmentBytes) {
+  private boolean placeBatch(BatchBuffer batch, LogHead at) {
+    if (at.fits(batch.totalBytes())) {
       return true;
     }
-    int next = freeSegment(open.mayUseReserve);
+    int next = freeSegment(batch.mayUseReserve);
     if (next == -2) {
       return false; // A pre-write is finishing in the segment we need; try again shortly.
     }
     if (next < 0) {
       StoreException full = logFull();
-      for (Request.Logged member : open.members) {
+      for (Request.Logged member : batch.members) {
         member.partsInFlight--;
         failMember(member, full);
       }
-      open.reset();
+      batch.reset();
       checkpointsWanted = 2;
       return false;
     }
-    headSegment = next;
-    headOffsetBytes = 0;
+    at.moveTo(next);
     return true;
+  }
+
+  /** Whether a head writes into {@code segment}: it is neither free nor a cleaning victim. */
+  private boolean isHead(int segment) {
+    return head.isIn(segment) || coldHead.isIn(segment);
   }
 
   /**
@@ -666,7 +718,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     int best = -1;
     int free = 0;
     for (int s = 0; s < segments.segmentCount(); s++) {
-      if (s == headSegment || cleaner.isCleaning(s) || !segments.isReusable(s, floor)) {
+      if (isHead(s) || cleaner.isCleaning(s) || !segments.isReusable(s, floor)) {
         continue;
       }
       free++;
@@ -698,15 +750,15 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     return segments.lastSequence(candidate) < segments.lastSequence(best);
   }
 
-  private void submitOpenBatch() throws NativeIoException {
-    BatchBuffer batch = open;
+  private void submitBatch(BatchBuffer batch, LogHead at) throws NativeIoException {
     long sequence = nextSequence++;
-    batch.seal(storeId, sequence, epoch);
-    batch.segment = headSegment;
-    batch.offsetBytes = headOffsetBytes;
+    batch.seal(storeId, sequence, epoch, at.cold);
+    batch.segment = at.segment();
+    batch.offsetBytes = at.offsetBytes();
     long headerBytes = batch.headerBytes();
     batch.dataAddress =
-        ((long) headSegment * segmentBytes + headOffsetBytes + headerBytes) / Bytes.SECTOR_BYTES;
+        ((long) batch.segment * segmentBytes + batch.offsetBytes + headerBytes)
+            / Bytes.SECTOR_BYTES;
     MemorySegment header = batch.header.asSlice(0, headerBytes);
     MemorySegment data = batch.data.asSlice(0, batch.dataBytesPadded());
 
@@ -715,7 +767,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     if (problem != null) {
       throw new IllegalStateException("built an invalid batch " + sequence + ": " + problem);
     }
-    long offset = layout.byteOffsetOf(headSegment, headOffsetBytes);
+    long offset = layout.byteOffsetOf(batch.segment, batch.offsetBytes);
     requirePrepared(
         engine.prepareWrite(layout.log().file(), offset, header, BATCH_HEADER | batch.slot));
     batch.writesInFlight = 1;
@@ -729,17 +781,26 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     // before this method returns, and completions are only taken later.
     engine.submit();
     applier.apply(header, data, batch.dataAddress);
-    segments.recordBatch(headSegment, sequence);
+    segments.recordBatch(batch.segment, sequence);
     for (Request.Logged member : batch.members) {
       member.lastSequence = sequence;
     }
-    headOffsetBytes += batch.totalBytes();
+    at.advance(batch.totalBytes());
+    if (at.roomBytes() < BATCH_BYTES_MIN) {
+      // Nothing more fits: the segment is an ordinary one now, which the cleaner may choose.
+      at.leave();
+    }
     bytesSinceCheckpoint += batch.totalBytes();
     logBytesWritten += batch.totalBytes();
     batchesInFlight.addLast(batch);
-    open = freeBatches.poll();
-    if (open == null) {
+    BatchBuffer next = freeBatches.poll();
+    if (next == null) {
       throw new IllegalStateException("no free batch buffer");
+    }
+    if (at.cold) {
+      coldOpen = next;
+    } else {
+      open = next;
     }
   }
 
@@ -802,25 +863,26 @@ public final class StorageLoop implements Runnable, CompletionHandler {
   private boolean cleanerStep(boolean urgent) {
     // Runs every pass: the free count is kept by the segment table, the room is counted only
     // when a cycle is to start.
-    int free =
-        segments.unreferencedSegments()
-            - (headSegment >= 0 && segments.liveSectors(headSegment) == 0 ? 1 : 0);
+    int free = segments.unreferencedSegments() - unreferencedHeads();
     return cleaner.step(
-        free,
-        this::cleanerRoomBytes,
-        RESERVE_SEGMENTS,
-        headSegment,
-        completedSequence,
-        reads,
-        urgent);
+        free, this::cleanerRoomBytes, RESERVE_SEGMENTS, isHead, completedSequence, reads, urgent);
   }
 
-  /** Log bytes that moves could take now: reusable segments and the rest of the head segment. */
+  /** Head segments that no map references yet: they are not free. */
+  private int unreferencedHeads() {
+    return (isUnreferenced(head) ? 1 : 0) + (isUnreferenced(coldHead) ? 1 : 0);
+  }
+
+  private boolean isUnreferenced(LogHead at) {
+    return at.segment() >= 0 && segments.liveSectors(at.segment()) == 0;
+  }
+
+  /** Log bytes that moves could take now: reusable segments and the rest of the cold head's. */
   private long cleanerRoomBytes() {
     long floor = reuseFloor();
-    long room = headSegment >= 0 ? segmentBytes - headOffsetBytes : 0;
+    long room = coldHead.roomBytes();
     for (int s = 0; s < segments.segmentCount(); s++) {
-      if (s != headSegment && !cleaner.isCleaning(s) && segments.isReusable(s, floor)) {
+      if (!isHead(s) && !cleaner.isCleaning(s) && segments.isReusable(s, floor)) {
         room += segmentBytes;
       }
     }
@@ -899,7 +961,13 @@ public final class StorageLoop implements Runnable, CompletionHandler {
 
   private CheckpointImage image() {
     return CheckpointImage.of(
-        state, storeId, ++checkpointSequence, epoch, nextSequence, headSegment, headOffsetBytes);
+        state,
+        storeId,
+        ++checkpointSequence,
+        epoch,
+        nextSequence,
+        head.position(),
+        coldHead.position());
   }
 
   private void checkpointWritten(Request.CheckpointWritten written) {
@@ -934,7 +1002,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
         return;
       }
       for (int s = 0; s < segments.segmentCount(); s++) {
-        if (s != headSegment && !segments.isPrewritten(s) && segments.lastSequence(s) == 0) {
+        if (!isHead(s) && !segments.isPrewritten(s) && segments.lastSequence(s) == 0) {
           prewriteSegment = s;
           prewriteOffsetBytes = 0;
           break;
@@ -958,7 +1026,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
 
   private boolean allUsedOrPrewritten() {
     for (int s = 0; s < segments.segmentCount(); s++) {
-      if (!segments.isPrewritten(s) && s != headSegment) {
+      if (!segments.isPrewritten(s) && !isHead(s)) {
         return false;
       }
     }
@@ -969,7 +1037,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
   private int readySegments() {
     int ready = 0;
     for (int s = 0; s < segments.segmentCount(); s++) {
-      if (s != headSegment && segments.isPrewritten(s) && segments.lastSequence(s) == 0) {
+      if (!isHead(s) && segments.isPrewritten(s) && segments.lastSequence(s) == 0) {
         ready++;
       }
     }
@@ -1084,12 +1152,15 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     long live = 0;
     long used = 0;
     for (int s = 0; s < segments.segmentCount(); s++) {
-      if (s != headSegment && segments.liveSectors(s) == 0) {
+      if (!isHead(s) && segments.liveSectors(s) == 0) {
         free++;
         continue;
       }
       live += segments.occupiedSectors(s) * Bytes.SECTOR_BYTES;
-      used += s == headSegment ? headOffsetBytes : segmentBytes;
+      used +=
+          head.isIn(s)
+              ? head.offsetBytes()
+              : coldHead.isIn(s) ? coldHead.offsetBytes() : segmentBytes;
     }
     int snapshots = 0;
     for (VolumeState volume : state.volumes()) {
@@ -1199,6 +1270,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     }
     if (!waiting.isEmpty()
         || !open.isEmpty()
+        || !coldOpen.isEmpty()
         || !batchesInFlight.isEmpty()
         || !reads.isIdle()
         || !cleaner.isIdle()) {

@@ -23,7 +23,9 @@ import java.lang.foreign.ValueLayout;
  *  32 u32 CRC32C of the data sectors
  *  36 u32 CRC32C of the header blocks, this field counted as zero
  *  40 u64 store id (the superblock's): a reused log file or device never replays another store
- *  48 ... reserved, zero, up to 64
+ *  48 u8  head: 0 the client head, 1 the cold head, where the cleaner appends the data it moves
+ *         (stores written before the cold head have 0 here)
+ *  49 ... reserved, zero, up to 64
  *  64 entries, 32 bytes each:
  *       0 u32 volume id
  *       4 u8  entry type ({@link EntryType})
@@ -56,6 +58,8 @@ public final class BatchHeader {
   private static final int DATA_CRC_OFFSET = 32;
   private static final int HEADER_CRC_OFFSET = 36;
   private static final int STORE_ID_OFFSET = 40;
+  private static final int HEAD_OFFSET = 48;
+  private static final byte COLD_HEAD = 1;
 
   private static final int ENTRY_VOLUME = 0;
   private static final int ENTRY_TYPE = 4;
@@ -107,6 +111,8 @@ public final class BatchHeader {
   /**
    * Fills the fixed fields and both checksums, once every entry is in and the data area is
    * complete. The header's unused bytes must be zero.
+   *
+   * @param cold whether the batch goes to the cold head (the cleaner's moves only)
    */
   public static void seal(
       MemorySegment header,
@@ -116,8 +122,10 @@ public final class BatchHeader {
       long epoch,
       int entries,
       MemorySegment data,
-      int dataSectors) {
+      int dataSectors,
+      boolean cold) {
     header.set(U32, MAGIC_OFFSET, MAGIC);
+    header.set(ValueLayout.JAVA_BYTE, HEAD_OFFSET, cold ? COLD_HEAD : 0);
     header.set(U16, VERSION_OFFSET, VERSION);
     header.set(U16, BLOCKS_OFFSET, (short) blocks);
     header.set(U64, SEQUENCE_OFFSET, sequence);
@@ -187,6 +195,11 @@ public final class BatchHeader {
 
   public static long epoch(MemorySegment header) {
     return header.get(U64, EPOCH_OFFSET);
+  }
+
+  /** Whether the batch was written at the cold head rather than the client head. */
+  public static boolean isCold(MemorySegment header) {
+    return header.get(ValueLayout.JAVA_BYTE, HEAD_OFFSET) == COLD_HEAD;
   }
 
   public static int entryCount(MemorySegment header) {

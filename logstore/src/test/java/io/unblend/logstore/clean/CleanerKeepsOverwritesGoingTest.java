@@ -21,13 +21,15 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Random 4 KiB overwrites of several times the log's capacity succeed while the live data fits: the
- * cleaner empties segments as the writes go on, and moved data (of the volume and of a snapshot
- * that shares it) reads back exactly, before and after a restart and a power cut.
+ * cleaner empties segments as the writes go on, and moved data (of the volume and of snapshots that
+ * share it, one of them in runs longer than the cleaner's chunks) reads back exactly, before and
+ * after a restart and a power cut.
  */
 class CleanerKeepsOverwritesGoingTest {
   private static final int BLOCK = 4096;
   private static final long LOG_BYTES = 4 << 20;
   private static final int VOLUME_BLOCKS = 256; // 1 MiB: a quarter of the log
+  private static final int FILL_BLOCKS = 5;
 
   private final SimulatedDisk disk = new SimulatedDisk(4096, 64L << 20);
   private final StoreConfiguration config =
@@ -53,6 +55,26 @@ class CleanerKeepsOverwritesGoingTest {
     try (Arena arena = Arena.ofShared()) {
       Store store = Store.open(config);
       Volume volume = store.createVolume("vm", (long) VOLUME_BLOCKS * BLOCK);
+      // Written through in 20 KiB writes, two runs in three overwritten, then frozen: the
+      // segments left hold runs that two maps share, longer than the cleaner's chunks (8 KiB
+      // here) and not a multiple of them, and are mostly dead, so the cleaner moves them soon.
+      for (int block = 0; block < VOLUME_BLOCKS; block += FILL_BLOCKS) {
+        int blocks = Math.min(FILL_BLOCKS, VOLUME_BLOCKS - block);
+        MemorySegment run = arena.allocate((long) blocks * BLOCK, BLOCK);
+        for (int b = 0; b < blocks; b++) {
+          generation[block + b] = 1;
+          run.asSlice((long) b * BLOCK, BLOCK).copyFrom(tagged(arena, block + b, 1));
+        }
+        volume.write((long) block * BLOCK, run, false).get();
+      }
+      for (int block = 0; block < VOLUME_BLOCKS; block++) {
+        if (block / FILL_BLOCKS % 3 != 0) {
+          generation[block]++;
+          volume.write((long) block * BLOCK, tagged(arena, block, generation[block]), false).get();
+        }
+      }
+      store.createSnapshot("vm", "full");
+      int[] atFull = generation.clone();
       long total = 4 * LOG_BYTES / BLOCK;
       List<CompletableFuture<Void>> inFlight = new ArrayList<>();
       for (long i = 0; i < total; i++) {
@@ -65,6 +87,12 @@ class CleanerKeepsOverwritesGoingTest {
             write.get();
           }
           inFlight.clear();
+        }
+        if (i == total / 4) {
+          // The cleaner has moved the runs by now; the snapshot is deleted to make room.
+          assertThat(store.status().cleanerBytesWritten()).isPositive();
+          assertSnapshot(arena, store.volume("vm@full"), atFull);
+          store.deleteSnapshot("vm", "full");
         }
         if (i == total / 2) {
           for (CompletableFuture<Void> write : inFlight) {
@@ -92,6 +120,17 @@ class CleanerKeepsOverwritesGoingTest {
       try (Store reopened = Store.open(config)) {
         assertAll(arena, reopened, generation, atSnapshot);
       }
+    }
+  }
+
+  private static void assertSnapshot(Arena arena, Volume snapshot, int[] generation)
+      throws Exception {
+    MemorySegment read = arena.allocate(BLOCK, BLOCK);
+    for (int block = 0; block < VOLUME_BLOCKS; block++) {
+      snapshot.read((long) block * BLOCK, read).get();
+      assertThat(read.mismatch(tagged(arena, block, generation[block])))
+          .as("vm@full block %d generation %d", block, generation[block])
+          .isEqualTo(-1);
     }
   }
 

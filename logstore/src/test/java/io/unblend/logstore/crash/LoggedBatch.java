@@ -28,8 +28,9 @@ import java.util.List;
  * @param firstEntryVolume the volume id of its first entry
  * @param firstEntrySector the first entry's start sector
  * @param firstEntrySectors the first entry's sector count
+ * @param cold whether it was written at the cold head (the cleaner's moves)
  */
-record LoggedBatch(
+public record LoggedBatch(
     int segment,
     long offsetBytes,
     long fileOffsetBytes,
@@ -41,7 +42,8 @@ record LoggedBatch(
     int entries,
     int firstEntryVolume,
     long firstEntrySector,
-    long firstEntrySectors) {
+    long firstEntrySectors,
+    boolean cold) {
 
   /** The log file of the store in {@code directory}. */
   static Path logFile(Path directory) {
@@ -49,7 +51,7 @@ record LoggedBatch(
   }
 
   /** Every batch that starts a chain at some segment's start, in sequence order. */
-  static List<LoggedBatch> scan(Path directory, int segmentBytes) throws IOException {
+  public static List<LoggedBatch> scan(Path directory, int segmentBytes) throws IOException {
     Path superblockFile = directory.resolve(StoreLayout.SUPERBLOCK_FILE);
     byte[] superblock = Arrays.copyOf(Files.readAllBytes(superblockFile), Superblock.SIZE_BYTES);
     long storeId =
@@ -91,7 +93,8 @@ record LoggedBatch(
                 entries,
                 entries > 0 ? BatchHeader.entryVolume(header, 0) : -1,
                 entries > 0 ? BatchHeader.entryFirst(header, 0) : -1,
-                entries > 0 ? BatchHeader.entrySecond(header, 0) : -1));
+                entries > 0 ? BatchHeader.entrySecond(header, 0) : -1,
+                BatchHeader.isCold(header)));
         offset += BatchHeader.totalBytes(header);
       }
     }

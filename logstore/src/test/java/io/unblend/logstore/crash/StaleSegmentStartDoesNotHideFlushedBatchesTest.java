@@ -110,7 +110,8 @@ class StaleSegmentStartDoesNotHideFlushedBatchesTest {
           continuation.epoch() - 1,
           last.entries(),
           stale.asSlice(last.headerBytes()),
-          (int) (last.dataBytes() / Bytes.SECTOR_BYTES));
+          (int) (last.dataBytes() / Bytes.SECTOR_BYTES),
+          false);
       io.write(log, (long) staleSegment * SEGMENT_BYTES, stale);
     } finally {
       engine.close();
