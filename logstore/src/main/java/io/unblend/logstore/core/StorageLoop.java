@@ -63,6 +63,12 @@ public final class StorageLoop implements Runnable, CompletionHandler {
    */
   private static final long COLD_HEADER_BYTES = 2L * Bytes.BLOCK_BYTES;
 
+  /**
+   * Logs of fewer segments append the cleaner's moves at the client head: there, a second partly
+   * filled segment would cost too large a share of the space (ADR 0007).
+   */
+  private static final int COLD_HEAD_SEGMENTS_MIN = 8;
+
   /** The smallest batch: a header block and a data block. */
   private static final long BATCH_BYTES_MIN = 2L * Bytes.BLOCK_BYTES;
 
@@ -91,6 +97,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
   private BatchBuffer coldOpen;
   private final LogHead head;
   private final LogHead coldHead;
+  private final LogHead movesHead;
   private final IntPredicate isHead = this::isHead;
   private boolean coldWentLast;
   private final ArrayDeque<Request.Logged> waiting = new ArrayDeque<>();
@@ -166,6 +173,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     this.durableSequence = completedSequence;
     this.head = new LogHead(false, start.head(), segmentBytes);
     this.coldHead = new LogHead(true, start.coldHead(), segmentBytes);
+    this.movesHead = segments.segmentCount() >= COLD_HEAD_SEGMENTS_MIN ? coldHead : head;
     this.checkpointSequence = start.checkpointSequence();
     this.nextCheckpointSlot = start.nextCheckpointSlot();
     System.arraycopy(start.slotNextSequences(), 0, slotNextSequence, 0, 2);
@@ -326,6 +334,9 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     if (open.mayUseReserve) {
       open.limitDataSectors(Long.MAX_VALUE); // No client data yet: the batch may go anywhere.
     }
+    if (movesHead == head && !fillFrom(cleaner.ready(), open, true)) {
+      return; // Moves go first; with no cold head, they share the client's batch.
+    }
     boolean mayGrow = clientRoomAssured();
     while (fillFrom(waiting, open, mayGrow)
         && !mayGrow
@@ -341,7 +352,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
    * that rest, so cold segments are filled to within a chunk of their end.
    */
   private void fillColdBatch() {
-    if (failure != null) {
+    if (failure != null || movesHead != coldHead) {
       return;
     }
     Request.Relocate next = cleaner.ready().peek();
@@ -877,10 +888,10 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     return at.segment() >= 0 && segments.liveSectors(at.segment()) == 0;
   }
 
-  /** Log bytes that moves could take now: reusable segments and the rest of the cold head's. */
+  /** Log bytes that moves could take now: reusable segments and the rest of their head's. */
   private long cleanerRoomBytes() {
     long floor = reuseFloor();
-    long room = coldHead.roomBytes();
+    long room = movesHead.roomBytes();
     for (int s = 0; s < segments.segmentCount(); s++) {
       if (!isHead(s) && !cleaner.isCleaning(s) && segments.isReusable(s, floor)) {
         room += segmentBytes;
