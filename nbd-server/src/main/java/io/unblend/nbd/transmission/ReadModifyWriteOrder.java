@@ -25,15 +25,18 @@ import java.util.function.Supplier;
  *   <li><b>Direct</b>, while no read-modify-write is queued: an aligned change only counts itself
  *       in ({@link #enterDirect}) and out again when the volume answers ({@link
  *       #leaveDirectWhenDone}). That costs two atomic updates of one counter shared by the volume's
- *       connections, two volatile reads and the completion stage of a callback allocated once,
- *       which the storage thread runs; no lock and no per-request lambda. Direct changes are not
- *       told apart by range, so a read-modify-write waits until all of them have finished; as no
- *       change goes direct while it is queued, that wait ends.
+ *       connections, up to three volatile reads, and the 64 bytes that attaching a callback
+ *       allocated once to the volume's future takes (a completion node and its dependent future);
+ *       the storage thread runs the callback. No lock, no per-request lambda. Direct changes are
+ *       not told apart by range, so a read-modify-write waits until all of them have finished; as
+ *       no change goes direct while it is queued, that wait ends.
  *   <li><b>Queued</b>, while any read-modify-write is queued: changes take this object's lock and
  *       wait, as futures, behind every earlier queued change they conflict with. Two changes
  *       conflict when their ranges overlap and at least one is a read-modify-write; aligned changes
  *       never wait for each other. Waiting only for earlier changes keeps the waits free of cycles,
- *       and a read-modify-write cannot be starved by changes that arrive after it.
+ *       and a read-modify-write cannot be starved by changes that arrive after it. Queuing a
+ *       read-modify-write looks at every queued change, at most the requests in flight on the
+ *       volume's connections (each connection's limit times their number).
  * </ul>
  *
  * <p>A queued change that can start when it is queued starts on the caller's thread, like a direct
