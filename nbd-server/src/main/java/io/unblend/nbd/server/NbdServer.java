@@ -13,13 +13,14 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.unblend.logstore.Volume;
 import io.unblend.nbd.handshake.ExportRegistry;
 import io.unblend.nbd.handshake.HandshakeDecoder;
 import io.unblend.nbd.handshake.Negotiated;
 import io.unblend.nbd.protocol.ReplyMode;
 import io.unblend.nbd.transmission.CommandHandler;
 import io.unblend.nbd.transmission.RequestDecoder;
-import io.unblend.nbd.transmission.UnalignedRequests;
+import io.unblend.nbd.transmission.VolumeChanges;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
@@ -29,6 +30,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -62,7 +65,13 @@ public final class NbdServer implements AutoCloseable {
   private final List<CommandHandler> handlers = new ArrayList<>();
   private final List<Path> sockets = new ArrayList<>();
   private final AtomicBoolean draining = new AtomicBoolean();
-  private final UnalignedRequests unaligned = new UnalignedRequests();
+
+  /**
+   * One per volume served, shared by all its connections so that a read-modify-write is ordered
+   * against every change to its sectors. Kept for the server's life: a few small objects for each
+   * volume ever served, idle when no read-modify-write is queued.
+   */
+  private final Map<Volume, VolumeChanges> changes = new ConcurrentHashMap<>();
 
   public NbdServer(ExportRegistry exports, Limits limits) {
     this.exports = exports;
@@ -120,7 +129,7 @@ public final class NbdServer implements AutoCloseable {
             limits.payloadBytesMax(),
             limits.requestsInFlightMax(),
             draining,
-            unaligned);
+            changes.computeIfAbsent(negotiated.export().volume(), VolumeChanges::new));
     synchronized (handlers) {
       handlers.add(handler);
     }

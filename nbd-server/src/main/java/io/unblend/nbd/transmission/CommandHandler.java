@@ -45,7 +45,7 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
   private final RequestValidator validator;
   private final int inFlightMax;
   private final AtomicBoolean draining;
-  private final UnalignedRequests unaligned;
+  private final VolumeChanges changes;
   private final int payloadBytesMax;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicLong inFlightBytes = new AtomicLong();
@@ -58,9 +58,9 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
       int payloadBytesMax,
       int inFlightMax,
       AtomicBoolean draining,
-      UnalignedRequests unaligned) {
+      VolumeChanges changes) {
     this.negotiated = negotiated;
-    this.unaligned = unaligned;
+    this.changes = changes;
     this.payloadBytesMax = payloadBytesMax;
     this.volume = negotiated.export().volume();
     this.validator = new RequestValidator(negotiated, payloadBytesMax);
@@ -119,8 +119,8 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
               ctx,
               request,
               UnalignedRequests.aligned(request.offset, request.length)
-                  ? volume.write(request.offset, data, fua)
-                  : unaligned.write(volume, request.offset, request.length, data, fua));
+                  ? changes.write(request.offset, data, fua)
+                  : changes.readModifyWrite(request.offset, request.length, data, fua));
         }
       }
       case NBD_CMD_FLUSH -> answer(ctx, request, volume.flush());
@@ -152,7 +152,7 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
       }
       if (request.type == NBD_CMD_WRITE_ZEROES) {
         return length <= payloadBytesMax
-            ? unaligned.write(volume, start, length, null, fua)
+            ? changes.readModifyWrite(start, length, null, fua)
             : CompletableFuture.failedFuture(
                 new StoreException(
                     Errno.EINVAL,
@@ -167,8 +167,8 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
       return fua ? volume.flush() : CompletableFuture.completedFuture(null);
     }
     return request.type == NBD_CMD_TRIM
-        ? volume.trim(start, length, fua)
-        : volume.writeZeroes(start, length, noHole, fua);
+        ? changes.trim(start, length, fua)
+        : changes.writeZeroes(start, length, noHole, fua);
   }
 
   private void answer(ChannelHandlerContext ctx, NbdRequest request, CompletableFuture<Void> done) {
@@ -243,7 +243,7 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
     MemorySegment into = MemorySegment.ofBuffer(data.nioBuffer(0, length));
     (UnalignedRequests.aligned(request.offset, length)
             ? volume.read(request.offset, into)
-            : unaligned.read(volume, request.offset, into))
+            : UnalignedRequests.read(volume, request.offset, into))
         .whenComplete(
             (ignored, failure) -> {
               if (failure != null) {
