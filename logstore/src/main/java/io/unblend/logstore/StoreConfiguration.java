@@ -21,8 +21,9 @@ import io.unblend.nativeio.NativeIoException;
  * @param batchBytesMax data bytes in one batch (default 1 MiB); a larger write gets a batch of its
  *     own
  * @param batchEntriesMax entries in one batch (at most {@link BatchHeader#MAX_ENTRIES})
- * @param batchesInFlightMax batches written concurrently; writes that arrive meanwhile form the
- *     next batch, so no write waits longer than this many batch writes before its own starts
+ * @param batchesInFlightMax batches written concurrently at each head (the client head and the
+ *     cleaner's cold head); writes that arrive meanwhile form the next batch, so no write waits
+ *     longer than this many batch writes of each head before its own starts
  * @param inFlightBytesMax write bytes accepted but not completed; callers block beyond it
  * @param requestBytesMax the largest single read or write; writes larger than a batch are split
  *     over several batches, reads over several staging buffers (default 32 MiB)

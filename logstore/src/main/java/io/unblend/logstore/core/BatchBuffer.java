@@ -44,6 +44,7 @@ final class BatchBuffer {
 
   // Set when sealed.
   long sequence;
+  boolean cold;
   int segment;
   long offsetBytes;
   long dataAddress;

@@ -14,6 +14,9 @@ final class LogHead {
   private int segment;
   private long offsetBytes;
 
+  /** Batches of this head written and not yet completed; the storage loop keeps the count. */
+  int batchesInFlight;
+
   LogHead(boolean cold, LogPosition start, int segmentBytes) {
     this.cold = cold;
     this.segmentBytes = segmentBytes;

@@ -88,8 +88,8 @@ public final class StorageLoop implements Runnable, CompletionHandler {
   private final Arena arena = Arena.ofShared();
   private Thread thread;
 
-  // Batches: one open per head, up to batchesInFlightMax being written, the rest free. Both heads
-  // share one sequence, and batches complete in its order.
+  // Batches: one open per head, up to batchesInFlightMax per head being written, the rest free.
+  // Both heads share one sequence, and batches complete in its order.
   private final BatchBuffer[] batches;
   private final ArrayDeque<BatchBuffer> freeBatches = new ArrayDeque<>();
   private final ArrayDeque<BatchBuffer> batchesInFlight = new ArrayDeque<>();
@@ -179,7 +179,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     System.arraycopy(start.slotNextSequences(), 0, slotNextSequence, 0, 2);
     this.admittedBytes =
         new Semaphore((int) Math.min(Integer.MAX_VALUE, config.inFlightBytesMax()));
-    this.batches = new BatchBuffer[config.batchesInFlightMax() + 2];
+    this.batches = new BatchBuffer[2 * config.batchesInFlightMax() + 2];
     for (int i = 0; i < batches.length; i++) {
       batches[i] = new BatchBuffer(i, arena, config.batchBytesMax(), config.batchEntriesMax());
       freeBatches.add(batches[i]);
@@ -296,21 +296,22 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     while (true) {
       fillOpenBatch();
       fillColdBatch();
-      if (batchesInFlight.size() >= config.batchesInFlightMax()) {
+      // Each head has its own batches in flight, so the cleaner's writes do not take the client's
+      // turns. Client data that needs a fresh segment goes before any cold batch that needs one
+      // too: it entered its batch because a segment outside the reserve was free, and the cold
+      // head, which may use the reserve, must not take that one. Otherwise the heads alternate.
+      boolean clientNeedsSegment = !open.isEmpty() && !head.fits(open.totalBytes());
+      boolean clientReady = !open.isEmpty() && head.batchesInFlight < config.batchesInFlightMax();
+      boolean coldReady =
+          !coldOpen.isEmpty()
+              && coldHead.batchesInFlight < config.batchesInFlightMax()
+              && (!clientNeedsSegment || coldHead.fits(coldOpen.totalBytes()));
+      if (!clientReady && !coldReady) {
         return;
       }
-      // The heads take turns when both have a batch, so neither clients nor the cleaner starve;
-      // but client data that needs a fresh segment goes first: it entered the batch because a
-      // segment outside the reserve was free, and the cold head, which may use the reserve,
-      // must not take that one.
-      boolean clientNeedsSegment = !open.isEmpty() && !head.fits(open.totalBytes());
-      boolean cold =
-          !coldOpen.isEmpty() && (open.isEmpty() || !coldWentLast && !clientNeedsSegment);
+      boolean cold = coldReady && (!clientReady || !coldWentLast);
       BatchBuffer batch = cold ? coldOpen : open;
       LogHead at = cold ? coldHead : head;
-      if (batch.isEmpty()) {
-        return;
-      }
       if (!placeBatch(batch, at)) {
         if (batch.isEmpty() && (!waiting.isEmpty() || !cleaner.ready().isEmpty())) {
           continue; // The batch failed with ENOSPC: answer the requests behind it the same way.
@@ -797,6 +798,8 @@ public final class StorageLoop implements Runnable, CompletionHandler {
       member.lastSequence = sequence;
     }
     at.advance(batch.totalBytes());
+    at.batchesInFlight++;
+    batch.cold = at.cold;
     if (at.roomBytes() < BATCH_BYTES_MIN) {
       // Nothing more fits: the segment is an ordinary one now, which the cleaner may choose.
       at.leave();
@@ -837,6 +840,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     // Batches complete in sequence order, so an acknowledged write never depends on a later one.
     while (!batchesInFlight.isEmpty() && batchesInFlight.peekFirst().written) {
       BatchBuffer done = batchesInFlight.pollFirst();
+      (done.cold ? coldHead : head).batchesInFlight--;
       completedSequence = done.sequence;
       for (Request.Logged member : done.members) {
         if (--member.partsInFlight == 0 && member.fullyAdded) {
