@@ -36,9 +36,9 @@
 # peer (file, qemu, nbd-server) and to the ceiling. These machines are shared and noisy: only
 # ratios measured in one run mean anything.
 #
-# unblend's log has no cleaner yet: random overwrites leave segments partly live for good, so its
-# log must hold the live data of all four volumes plus every random write of the run
-# (NBD_PEERS_UNBLEND_LOG, default 16G). Before the workloads the script writes the whole log once
+# unblend's log (NBD_PEERS_UNBLEND_LOG, default 16G) holds the live data of all four volumes plus
+# every random write of the run, so its cleaner stays idle and this measures the write path alone
+# (bench/snapshots-and-cleaning.sh measures the cleaner). Before the workloads the script writes the whole log once
 # (volumes e1-e3 written and trimmed, pass after pass) and then writes e0 fully, as the raw files
 # are pre-written for the other servers.
 #
