@@ -44,7 +44,7 @@ final class BatchBuffer {
 
   // Set when sealed.
   long sequence;
-  boolean cold;
+  LogHead head;
   int segment;
   long offsetBytes;
   long dataAddress;

@@ -1,5 +1,6 @@
 package io.unblend.logstore.core;
 
+import io.unblend.logstore.layout.Bytes;
 import io.unblend.logstore.log.LogPosition;
 
 /**
@@ -40,6 +41,14 @@ final class LogHead {
   /** Bytes left in the head's segment. */
   long roomBytes() {
     return segment < 0 ? 0 : segmentBytes - offsetBytes;
+  }
+
+  /**
+   * Data sectors that a batch with {@code headerBytes} of header can still put in the head's
+   * segment, in whole blocks since a batch's data is padded to a block.
+   */
+  long dataSectorsFitting(long headerBytes) {
+    return Math.max(0, roomBytes() - headerBytes) / Bytes.BLOCK_BYTES * Bytes.SECTORS_PER_BLOCK;
   }
 
   boolean fits(long bytes) {

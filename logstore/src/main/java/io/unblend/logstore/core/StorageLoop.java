@@ -358,7 +358,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     }
     Request.Relocate next = cleaner.ready().peek();
     if (coldOpen.isEmpty() && next != null) {
-      long roomSectors = Math.max(0, coldHead.roomBytes() - COLD_HEADER_BYTES) / Bytes.SECTOR_BYTES;
+      long roomSectors = coldHead.dataSectorsFitting(COLD_HEADER_BYTES);
       boolean nextFits = roomSectors >= next.data.byteSize() / Bytes.SECTOR_BYTES;
       coldOpen.limitDataSectors(nextFits ? roomSectors : Long.MAX_VALUE);
     }
@@ -421,8 +421,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     }
     long headerWorstBytes =
         (long) BatchHeader.blocksFor(config.batchEntriesMax()) * Bytes.BLOCK_BYTES;
-    long room = head.segment() < 0 ? 0 : head.roomBytes() - headerWorstBytes;
-    long sectors = Math.max(0, room / Bytes.BLOCK_BYTES * (Bytes.BLOCK_BYTES / Bytes.SECTOR_BYTES));
+    long sectors = head.dataSectorsFitting(headerWorstBytes);
     open.limitDataSectors(sectors);
     return sectors > 0 && open.freeDataSectors() > 0;
   }
@@ -799,7 +798,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     }
     at.advance(batch.totalBytes());
     at.batchesInFlight++;
-    batch.cold = at.cold;
+    batch.head = at;
     if (at.roomBytes() < BATCH_BYTES_MIN) {
       // Nothing more fits: the segment is an ordinary one now, which the cleaner may choose.
       at.leave();
@@ -840,7 +839,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     // Batches complete in sequence order, so an acknowledged write never depends on a later one.
     while (!batchesInFlight.isEmpty() && batchesInFlight.peekFirst().written) {
       BatchBuffer done = batchesInFlight.pollFirst();
-      (done.cold ? coldHead : head).batchesInFlight--;
+      done.head.batchesInFlight--;
       completedSequence = done.sequence;
       for (Request.Logged member : done.members) {
         if (--member.partsInFlight == 0 && member.fullyAdded) {
