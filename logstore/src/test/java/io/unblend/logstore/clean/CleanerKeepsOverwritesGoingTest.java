@@ -1,18 +1,18 @@
 package io.unblend.logstore.clean;
 
+import static io.unblend.logstore.clean.CleanerFixtures.BLOCK;
+import static io.unblend.logstore.clean.CleanerFixtures.LOG_BYTES;
+import static io.unblend.logstore.clean.CleanerFixtures.awaitEvery;
+import static io.unblend.logstore.clean.CleanerFixtures.tagged;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.unblend.logstore.Store;
 import io.unblend.logstore.StoreConfiguration;
-import io.unblend.logstore.StoreLocation;
 import io.unblend.logstore.StoreStatus;
 import io.unblend.logstore.Volume;
 import io.unblend.nativeio.sim.SimulatedDisk;
-import io.unblend.nativeio.sim.SimulatedIoEngine;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -26,26 +26,11 @@ import org.junit.jupiter.api.Test;
  * after a restart and a power cut.
  */
 class CleanerKeepsOverwritesGoingTest {
-  private static final int BLOCK = 4096;
-  private static final long LOG_BYTES = 4 << 20;
   private static final int VOLUME_BLOCKS = 256; // 1 MiB: a quarter of the log
   private static final int FILL_BLOCKS = 5;
 
   private final SimulatedDisk disk = new SimulatedDisk(4096, 64L << 20);
-  private final StoreConfiguration config =
-      StoreConfiguration.at(new StoreLocation.Directory(Path.of("/sim/store")))
-          .locking(false)
-          .logBytes(LOG_BYTES)
-          .segmentBytes(128 << 10)
-          .batchBytesMax(32 << 10)
-          .requestBytesMax(64 << 10)
-          .inFlightBytesMax(1 << 20)
-          .readBuffers(8, 16 << 10)
-          .checkpointIntervalBytes(512 << 10)
-          .cleanerInFlightBytes(64 << 10)
-          .queueDepth(64)
-          .engines(depth -> new SimulatedIoEngine(disk, depth))
-          .build();
+  private final StoreConfiguration config = CleanerFixtures.simulated(disk);
 
   @Test
   void overwritesOfFourTimesTheLogSucceedAndEveryBlockReadsBack() throws Exception {
@@ -82,12 +67,7 @@ class CleanerKeepsOverwritesGoingTest {
         generation[block]++;
         inFlight.add(
             volume.write((long) block * BLOCK, tagged(arena, block, generation[block]), false));
-        if (inFlight.size() == 16) {
-          for (CompletableFuture<Void> write : inFlight) {
-            write.get();
-          }
-          inFlight.clear();
-        }
+        awaitEvery(inFlight, 16);
         if (i == total / 4) {
           // The cleaner has moved the runs by now; the snapshot is deleted to make room.
           assertThat(store.status().cleanerBytesWritten()).isPositive();
@@ -95,17 +75,12 @@ class CleanerKeepsOverwritesGoingTest {
           store.deleteSnapshot("vm", "full");
         }
         if (i == total / 2) {
-          for (CompletableFuture<Void> write : inFlight) {
-            write.get();
-          }
-          inFlight.clear();
+          awaitEvery(inFlight, 1);
           store.createSnapshot("vm", "half");
           atSnapshot = generation.clone();
         }
       }
-      for (CompletableFuture<Void> write : inFlight) {
-        write.get();
-      }
+      awaitEvery(inFlight, 1);
       StoreStatus status = store.status();
       assertThat(status.cleanerBytesWritten()).isPositive();
       assertThat(status.writeAmplification()).isGreaterThan(1.0);
@@ -149,13 +124,5 @@ class CleanerKeepsOverwritesGoingTest {
           .as("vm@half block %d generation %d", block, atSnapshot[block])
           .isEqualTo(-1);
     }
-  }
-
-  private static MemorySegment tagged(Arena arena, int block, int generation) {
-    MemorySegment data = arena.allocate(BLOCK, BLOCK);
-    for (int word = 0; word < BLOCK; word += 8) {
-      data.set(ValueLayout.JAVA_LONG_UNALIGNED, word, ((long) block << 32) | generation);
-    }
-    return data;
   }
 }

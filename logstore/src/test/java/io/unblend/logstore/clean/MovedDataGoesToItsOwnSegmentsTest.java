@@ -1,5 +1,8 @@
 package io.unblend.logstore.clean;
 
+import static io.unblend.logstore.clean.CleanerFixtures.BLOCK;
+import static io.unblend.logstore.clean.CleanerFixtures.awaitEvery;
+import static io.unblend.logstore.clean.CleanerFixtures.tagged;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.unblend.logstore.Store;
@@ -9,7 +12,6 @@ import io.unblend.logstore.Volume;
 import io.unblend.logstore.crash.LoggedBatch;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +29,6 @@ import org.junit.jupiter.api.io.TempDir;
  * restart, which follows both heads.
  */
 class MovedDataGoesToItsOwnSegmentsTest {
-  private static final int BLOCK = 4096;
   private static final int SEGMENT_BYTES = 256 << 10;
   private static final long LOG_BYTES = 8 << 20;
   private static final int VOLUME_BLOCKS = 1024; // 4 MiB: half the log, written once (cold)
@@ -113,23 +114,5 @@ class MovedDataGoesToItsOwnSegmentsTest {
     }
     chains.values().removeIf(List::isEmpty);
     return chains;
-  }
-
-  private static void awaitEvery(List<CompletableFuture<Void>> inFlight, int count)
-      throws Exception {
-    if (inFlight.size() >= count) {
-      for (CompletableFuture<Void> write : inFlight) {
-        write.get();
-      }
-      inFlight.clear();
-    }
-  }
-
-  private static MemorySegment tagged(Arena arena, int block, int generation) {
-    MemorySegment data = arena.allocate(BLOCK, BLOCK);
-    for (int word = 0; word < BLOCK; word += 8) {
-      data.set(ValueLayout.JAVA_LONG_UNALIGNED, word, ((long) block << 32) | generation);
-    }
-    return data;
   }
 }

@@ -1,17 +1,17 @@
 package io.unblend.logstore.clean;
 
+import static io.unblend.logstore.clean.CleanerFixtures.BLOCK;
+import static io.unblend.logstore.clean.CleanerFixtures.LOG_BYTES;
+import static io.unblend.logstore.clean.CleanerFixtures.awaitEvery;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.unblend.logstore.Store;
 import io.unblend.logstore.StoreConfiguration;
-import io.unblend.logstore.StoreLocation;
 import io.unblend.logstore.Volume;
 import io.unblend.nativeio.sim.SimulatedDisk;
-import io.unblend.nativeio.sim.SimulatedIoEngine;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -25,7 +25,6 @@ import org.junit.jupiter.api.Test;
  * still read the run exactly.
  */
 class SharedRunsLongerThanAChunkMoveIntactTest {
-  private static final int BLOCK = 4096;
   private static final int RUN_BYTES = 20 << 10;
   private static final int FILLER_BYTES = 32 << 10;
   private static final long VOLUME_BYTES = 3 << 20;
@@ -33,20 +32,7 @@ class SharedRunsLongerThanAChunkMoveIntactTest {
   private static final int CHURN_BLOCKS = 576; // 2.25 MiB: over half the log stays live
 
   private final SimulatedDisk disk = new SimulatedDisk(4096, 64L << 20);
-  private final StoreConfiguration config =
-      StoreConfiguration.at(new StoreLocation.Directory(Path.of("/sim/store")))
-          .locking(false)
-          .logBytes(4 << 20)
-          .segmentBytes(128 << 10)
-          .batchBytesMax(32 << 10)
-          .requestBytesMax(64 << 10)
-          .inFlightBytesMax(1 << 20)
-          .readBuffers(8, 16 << 10)
-          .checkpointIntervalBytes(512 << 10)
-          .cleanerInFlightBytes(64 << 10)
-          .queueDepth(64)
-          .engines(depth -> new SimulatedIoEngine(disk, depth))
-          .build();
+  private final StoreConfiguration config = CleanerFixtures.simulated(disk);
 
   @Test
   void bothMapsReadTheRunAfterTheCleanerMovedIt() throws Exception {
@@ -66,19 +52,12 @@ class SharedRunsLongerThanAChunkMoveIntactTest {
       // Random overwrites elsewhere leave segments partly live, so the cleaner has to work.
       Random random = new Random(3);
       List<CompletableFuture<Void>> inFlight = new ArrayList<>();
-      for (int i = 0; i < 4 * (4 << 20) / BLOCK; i++) {
+      for (int i = 0; i < 4 * LOG_BYTES / BLOCK; i++) {
         long offset = CHURN_FROM + (long) random.nextInt(CHURN_BLOCKS) * BLOCK;
         inFlight.add(volume.write(offset, pattern(arena, BLOCK, 6 + i), false));
-        if (inFlight.size() == 16) {
-          for (CompletableFuture<Void> write : inFlight) {
-            write.get();
-          }
-          inFlight.clear();
-        }
+        awaitEvery(inFlight, 16);
       }
-      for (CompletableFuture<Void> write : inFlight) {
-        write.get();
-      }
+      awaitEvery(inFlight, 1);
       assertThat(store.status().cleanerBytesWritten()).as("the cleaner moved data").isPositive();
 
       for (String name : List.of("vm", "vm@s")) {
