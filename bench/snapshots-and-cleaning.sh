@@ -53,6 +53,8 @@
 #   SNAPBENCH_UNBLEND_JAR        the nbd-server.jar to run (with lib/ beside it; default
 #                                nbd-server/target/nbd-server.jar, built by ./unblend build)
 #   SNAPBENCH_PARTS              which parts, in order (default "a b c d"; d needs c)
+#   SNAPBENCH_WORKLOADS          which workloads of (c) (default "uniform50 uniform80 hotcold80";
+#                                d needs uniform80)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -318,7 +320,7 @@ part_b() {
 # ---- (c) write amplification, (d) IOPS while cleaning -------------------------------------------
 
 declare -A WA=()
-WORKLOADS=(uniform50 uniform80 hotcold80)
+read -r -a WORKLOADS <<<"${SNAPBENCH_WORKLOADS:-uniform50 uniform80 hotcold80}"
 
 part_c() {
   local workload utilisation volume_bytes extra port=$((PORT + 3)) before_device after_device
@@ -456,7 +458,7 @@ share() {
   if [[ -n $B_RATIO ]]; then
     echo "| 4 KiB randwrite QD32 IOPS, volume with $MANY_SNAPSHOTS snapshots vs none (median of $ROUNDS) | $(printf %.0f "$B_SNAPPED") | $(printf %.0f "$B_PLAIN") | $B_RATIO | ≥ 0.90 | $(met "$B_RATIO" ">=" 0.9) |"
   fi
-  if [[ -n ${WA[uniform50,fio]:-} ]]; then
+  if ((${#WA[@]})); then
     for workload in "${WORKLOADS[@]}"; do
       case $workload in
         uniform50) label="uniform random 4 KiB, 50 % full" target=1.3 ;;
@@ -472,7 +474,7 @@ share() {
     echo "| 4 KiB randwrite QD32 IOPS while cleaning at 80 % vs empty log | $(printf %.0f "${WA[uniform80,iops]}") | $(printf %.0f "$D_EMPTY") | $d_ratio | ≥ 0.70 | $(met "$d_ratio" ">=" 0.7) |"
     echo "| same, 80/20 hot/cold at 80 % vs empty log | $(printf %.0f "${WA[hotcold80,iops]}") | $(printf %.0f "$D_EMPTY") | $(ratio "${WA[hotcold80,iops]}" "$D_EMPTY") | – | – |"
   fi
-  if [[ -n ${WA[uniform50,fio]:-} ]]; then
+  if ((${#WA[@]})); then
     echo
     echo "Where the bytes of the measured overwrites went, per byte fio wrote ($((LOG_BYTES >> 20)) MiB log" \
       "in $((LOG_BYTES / SEGMENT_BYTES)) segments; $WARMUP_LOGS log(s) of overwrites before, $MEASURE_LOGS measured):"

@@ -106,7 +106,7 @@ public final class CheckpointFormat {
     SegmentTable segments = image.segments();
     for (int s = 0; s < segments.segmentCount(); s++) {
       out.putLong(segments.liveSectors(s));
-      out.putLong(segments.lastSequence(s));
+      out.putLong(segments.lastWritten(s));
       out.putLong(segments.isPrewritten(s) ? PREWRITTEN : 0);
     }
     ExtentWriter extents = new ExtentWriter(out);

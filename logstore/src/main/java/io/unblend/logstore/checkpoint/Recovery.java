@@ -93,6 +93,9 @@ public final class Recovery {
       }
       Replay replay = new Replay(state, image);
       String stopReason = replay.run();
+      if (stopReason.startsWith(CORRUPT)) {
+        refuseReusedReferences(state, replay.sequence, stopReason);
+      }
       long nextEpoch = Math.max(maxEpochSeen, segmentStartEpochs()) + 1;
       RecoveryReport report =
           new RecoveryReport(
@@ -282,6 +285,39 @@ public final class Recovery {
       batches++;
       bytes += total;
       return null;
+    }
+  }
+
+  /**
+   * A segment is reused once the batch that emptied it is durable (ADR 0008). Recovery that stops
+   * early at a corrupt batch never replays later batches that emptied segments, so the maps may
+   * still point into segments that were written over since: a segment the maps reference whose
+   * first batch is not older than the stop. Its data is gone; serving it would return other data,
+   * so the store is not opened.
+   */
+  private void refuseReusedReferences(StoreState state, long stoppedAt, String stopReason)
+      throws NativeIoException, CorruptStoreException {
+    if (segmentStartsBySequence == null) {
+      indexSegmentStarts();
+    }
+    List<Integer> reused = new ArrayList<>();
+    segmentStartsBySequence.forEach(
+        (sequence, starts) -> {
+          for (long[] start : starts) {
+            if (sequence >= stoppedAt && state.segments().liveSectors((int) start[0]) > 0) {
+              reused.add((int) start[0]);
+            }
+          }
+        });
+    if (!reused.isEmpty()) {
+      reused.sort(null);
+      throw new CorruptStoreException(
+          "recovery stopped early: "
+              + stopReason
+              + "; the batches after it had emptied segments "
+              + reused
+              + " and written new data over them, so the volumes as of that batch cannot be rebuilt."
+              + " Restore the store from a backup or a replica");
     }
   }
 

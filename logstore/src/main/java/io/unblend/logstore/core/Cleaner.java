@@ -25,7 +25,7 @@ import java.util.function.LongSupplier;
  * Request.Relocate}: the data is appended once, and each map that still points at the old address
  * is re-pointed. Pieces that clients overwrote meanwhile are skipped when the entry is applied, so
  * the cleaner never needs to stop client I/O. The emptied segment is reused like any other once no
- * map references it and two checkpoints are newer than that.
+ * map references it and the batches that moved its data are durable (ADR 0008).
  *
  * <p>Pace: at most {@link #inFlightBytesMax} bytes are being moved at a time, four times more when
  * free segments fall to half the start threshold, so cleaning takes a bounded share of the log's
@@ -66,7 +66,7 @@ final class Cleaner {
   private long segmentsCleaned;
   private final int batchDataBytesMax;
 
-  /** Set when a cycle failed (the log had no room even for moves): wait for a checkpoint. */
+  /** Set when a cycle failed (the log had no room even for moves): wait for freed space. */
   private boolean stalled;
 
   Cleaner(StoreState state, int batchDataBytesMax, int entriesMax, long inFlightBytesMax) {
@@ -82,8 +82,11 @@ final class Cleaner {
     this.batchDataBytesMax = batchDataBytesMax;
   }
 
-  /** A checkpoint was written: segments may have come free, so a stalled cleaner tries again. */
-  void checkpointWritten() {
+  /**
+   * A datasync or checkpoint completed: segments may have come free, so a stalled cleaner tries
+   * again.
+   */
+  void spaceMayBeFree() {
     stalled = false;
   }
 
@@ -122,6 +125,8 @@ final class Cleaner {
    *     the cold head's segment
    * @param isHead whether a segment is written into by a head: never a victim
    * @param completedSequence the last batch whose write completed; younger segments are skipped
+   * @param reuseFloor the oldest batch a checkpoint slot replays from: a segment with a batch this
+   *     young waits for checkpoints once emptied, so older victims go first
    * @param urgent clients wait for space: start a cycle whatever the threshold, at full pace
    * @return whether a cycle is under way, so that space is coming
    */
@@ -131,6 +136,7 @@ final class Cleaner {
       int reserve,
       IntPredicate isHead,
       long completedSequence,
+      long reuseFloor,
       ReadPath reads,
       boolean urgent) {
     int threshold = startThreshold(segments.segmentCount(), reserve);
@@ -138,7 +144,7 @@ final class Cleaner {
       if (freeSegments >= threshold && !urgent) {
         return false;
       }
-      int chosen = bestVictim(roomBytes.getAsLong(), isHead, completedSequence);
+      int chosen = bestVictim(roomBytes.getAsLong(), isHead, completedSequence, reuseFloor);
       if (chosen < 0) {
         return false;
       }
@@ -160,7 +166,12 @@ final class Cleaner {
     return victim >= 0 || !isIdle();
   }
 
-  private int bestVictim(long roomBytes, IntPredicate isHead, long completedSequence) {
+  /**
+   * The segment with the best score, preferring those that are reusable as soon as they are empty
+   * (all their batches older than {@code reuseFloor}); -1 if none is worth it.
+   */
+  private int bestVictim(
+      long roomBytes, IntPredicate isHead, long completedSequence, long reuseFloor) {
     if (stalled || !worthCleaning()) {
       return -1;
     }
@@ -169,25 +180,32 @@ final class Cleaner {
     long newest = completedSequence + 1;
     int best = -1;
     double bestScore = 0;
+    int bestWaiting = -1;
+    double bestWaitingScore = 0;
     for (int s = 0; s < segments.segmentCount(); s++) {
       long occupied = segments.occupiedSectors(s);
       if (isHead.test(s)
           || occupied == 0
           || occupied >= perSegment
-          || segments.lastSequence(s) > completedSequence
+          || segments.lastWritten(s) > completedSequence
           || movedBytes(occupied) > roomBytes
           || movedBytes(occupied) + segmentEndBytesMax() > segmentBytes * 15 / 16) {
         continue;
       }
       double used = (double) occupied / perSegment;
-      double age = newest - segments.lastSequence(s);
+      double age = newest - segments.lastWritten(s);
       double score = (1 - used) * age / (1 + used);
-      if (score > bestScore) {
+      if (segments.lastWritten(s) >= reuseFloor) {
+        if (score > bestWaitingScore) {
+          bestWaitingScore = score;
+          bestWaiting = s;
+        }
+      } else if (score > bestScore) {
         bestScore = score;
         best = s;
       }
     }
-    return best;
+    return best >= 0 ? best : bestWaiting;
   }
 
   /**

@@ -107,6 +107,10 @@ public final class StorageLoop implements Runnable, CompletionHandler {
   // Flushes.
   private final FlushWaiters flushWaiters = new FlushWaiters();
   private long durableSequence;
+
+  /** A batch that released a segment clients wait for: a datasync must cover it. */
+  private long releaseWanted;
+
   private boolean datasyncInFlight;
   private long datasyncCovers;
 
@@ -411,7 +415,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     long floor = reuseFloor();
     int reusable = 0;
     for (int s = 0; s < segments.segmentCount() && reusable <= RESERVE_SEGMENTS; s++) {
-      if (!isHead(s) && !cleaner.isCleaning(s) && segments.isReusable(s, floor)) {
+      if (!isHead(s) && !cleaner.isCleaning(s) && segments.isReusable(s, floor, durableSequence)) {
         reusable++;
       }
     }
@@ -435,9 +439,14 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     long floor = reuseFloor();
     boolean awaitingCheckpoint = false;
     for (int s = 0; s < segments.segmentCount(); s++) {
-      if (!isHead(s) && segments.liveSectors(s) == 0) {
-        awaitingCheckpoint |= !segments.isReusable(s, floor);
+      if (isHead(s) || segments.liveSectors(s) != 0) {
+        continue;
       }
+      if (segments.awaitsDurableRelease(s, durableSequence)) {
+        releaseWanted = segments.latestRelease(); // The next datasync frees it.
+        return false;
+      }
+      awaitingCheckpoint |= !segments.isReusable(s, floor, durableSequence);
     }
     // A checkpoint that failed with nothing written since would fail again: do not wait on one.
     if (awaitingCheckpoint && checkpointFailedBefore != nextSequence) {
@@ -729,7 +738,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     int best = -1;
     int free = 0;
     for (int s = 0; s < segments.segmentCount(); s++) {
-      if (isHead(s) || cleaner.isCleaning(s) || !segments.isReusable(s, floor)) {
+      if (isHead(s) || cleaner.isCleaning(s) || !segments.isReusable(s, floor, durableSequence)) {
         continue;
       }
       free++;
@@ -758,7 +767,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     if (candidateReady != bestReady) {
       return candidateReady;
     }
-    return segments.lastSequence(candidate) < segments.lastSequence(best);
+    return segments.lastWritten(candidate) < segments.lastWritten(best);
   }
 
   private void submitBatch(BatchBuffer batch, LogHead at) throws NativeIoException {
@@ -879,7 +888,14 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     // when a cycle is to start.
     int free = segments.unreferencedSegments() - unreferencedHeads();
     return cleaner.step(
-        free, this::cleanerRoomBytes, RESERVE_SEGMENTS, isHead, completedSequence, reads, urgent);
+        free,
+        this::cleanerRoomBytes,
+        RESERVE_SEGMENTS,
+        isHead,
+        completedSequence,
+        reuseFloor(),
+        reads,
+        urgent);
   }
 
   /** Head segments that no map references yet: they are not free. */
@@ -896,7 +912,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     long floor = reuseFloor();
     long room = movesHead.roomBytes();
     for (int s = 0; s < segments.segmentCount(); s++) {
-      if (!isHead(s) && !cleaner.isCleaning(s) && segments.isReusable(s, floor)) {
+      if (!isHead(s) && !cleaner.isCleaning(s) && segments.isReusable(s, floor, durableSequence)) {
         room += segmentBytes;
       }
     }
@@ -919,12 +935,25 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     }
     long wanted = flushWaiters.oldestRequired();
     boolean checkpointNeeds = checkpointPending != null;
-    if (wanted < 0 && !checkpointNeeds) {
+    if (wanted < 0 && !checkpointNeeds && !spaceAwaitsDatasync()) {
       return;
     }
     requirePrepared(engine.prepareDatasync(layout.log().file(), DATASYNC));
     datasyncInFlight = true;
     datasyncCovers = completedSequence;
+  }
+
+  /**
+   * Whether free segments are few and some wait only for the batch that released them to be
+   * durable: a datasync then frees them without a checkpoint.
+   */
+  private boolean spaceAwaitsDatasync() {
+    if (releaseWanted > durableSequence) {
+      return true;
+    }
+    int free = segments.unreferencedSegments() - unreferencedHeads();
+    return segments.latestRelease() > durableSequence
+        && free < Cleaner.startThreshold(segments.segmentCount(), RESERVE_SEGMENTS);
   }
 
   private void datasyncDone(int result) {
@@ -939,6 +968,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
       return;
     }
     durableSequence = datasyncCovers;
+    cleaner.spaceMayBeFree();
     FlushWaiters.Waiter waiter;
     while ((waiter = flushWaiters.pollDurable(durableSequence)) != null) {
       if (waiter.request() != null) {
@@ -996,7 +1026,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
       return;
     }
     slotNextSequence[written.slot()] = written.image().nextBatchSequence();
-    cleaner.checkpointWritten();
+    cleaner.spaceMayBeFree();
     nextCheckpointSlot = 1 - written.slot();
   }
 
@@ -1016,7 +1046,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
         return;
       }
       for (int s = 0; s < segments.segmentCount(); s++) {
-        if (!isHead(s) && !segments.isPrewritten(s) && segments.lastSequence(s) == 0) {
+        if (!isHead(s) && !segments.isPrewritten(s) && segments.lastWritten(s) == 0) {
           prewriteSegment = s;
           prewriteOffsetBytes = 0;
           break;
@@ -1051,7 +1081,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
   private int readySegments() {
     int ready = 0;
     for (int s = 0; s < segments.segmentCount(); s++) {
-      if (!isHead(s) && segments.isPrewritten(s) && segments.lastSequence(s) == 0) {
+      if (!isHead(s) && segments.isPrewritten(s) && segments.lastWritten(s) == 0) {
         ready++;
       }
     }

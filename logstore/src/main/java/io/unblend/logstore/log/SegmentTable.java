@@ -5,28 +5,32 @@ import java.util.Arrays;
 
 /**
  * What the store knows of each log segment: how many references maps hold to its sectors, the
- * sequence of the last batch that wrote into it or released its last reference, and whether it has
- * been pre-written.
+ * sequence of the last batch written into it and of the batch that released its last reference, and
+ * whether it has been pre-written.
  *
  * <p>Reference counts are exact: every map (volume, snapshot or clone) counts each sector it maps,
  * so a sector shared by a volume and its snapshot counts twice. A segment is reused only when no
- * map references it, and only once both checkpoints were written after the batch that released it
- * (see {@link #isReusable}); the cleaner chooses segments by their counts.
+ * map references it, the batch that released it is durable, and recovery from either checkpoint
+ * would not replay any of its batches (see {@link #isReusable}); the cleaner chooses segments by
+ * their counts.
  */
 public final class SegmentTable {
   private final int segmentBytes;
   private final long sectorsPerSegment;
   private final long[] liveSectors;
-  private final long[] lastSequence;
+  private final long[] lastWritten;
+  private final long[] releasedBy;
   private final boolean[] prewritten;
   private long applyingSequence;
+  private long latestRelease;
   private int unreferenced;
 
   public SegmentTable(int segmentBytes, int segmentCount) {
     this.segmentBytes = segmentBytes;
     this.sectorsPerSegment = segmentBytes / Bytes.SECTOR_BYTES;
     this.liveSectors = new long[segmentCount];
-    this.lastSequence = new long[segmentCount];
+    this.lastWritten = new long[segmentCount];
+    this.releasedBy = new long[segmentCount];
     this.prewritten = new boolean[segmentCount];
     this.unreferenced = segmentCount;
   }
@@ -70,8 +74,10 @@ public final class SegmentTable {
             "segment " + segment + " references out of range: " + liveSectors[segment]);
       }
       if (liveSectors[segment] == 0) {
-        // Recovery from a checkpoint older than this batch would still map into the segment.
-        lastSequence[segment] = Math.max(lastSequence[segment], applyingSequence);
+        // Recovery from a checkpoint older than this batch maps into the segment until it
+        // replays this batch: the segment must keep its data until the batch is durable.
+        releasedBy[segment] = Math.max(releasedBy[segment], applyingSequence);
+        latestRelease = Math.max(latestRelease, applyingSequence);
       }
       position += inSegment;
       remaining -= inSegment;
@@ -79,8 +85,8 @@ public final class SegmentTable {
   }
 
   /**
-   * Names the batch whose entries are applied next: a segment whose last reference it releases
-   * keeps that sequence as its last, so it is not reused before a checkpoint includes the batch.
+   * Names the batch whose entries are applied next: a segment whose last reference it releases is
+   * not reused before that batch is durable.
    */
   public void applying(long sequence) {
     applyingSequence = sequence;
@@ -115,12 +121,13 @@ public final class SegmentTable {
     return Math.min(liveSectors[segment], sectorsPerSegment);
   }
 
-  public long lastSequence(int segment) {
-    return lastSequence[segment];
+  /** The sequence of the last batch written into the segment; 0 if none was. */
+  public long lastWritten(int segment) {
+    return lastWritten[segment];
   }
 
   public void recordBatch(int segment, long sequence) {
-    lastSequence[segment] = Math.max(lastSequence[segment], sequence);
+    lastWritten[segment] = Math.max(lastWritten[segment], sequence);
     prewritten[segment] = true;
   }
 
@@ -133,17 +140,31 @@ public final class SegmentTable {
   }
 
   /**
-   * Whether a segment may take new batches: nothing in it is live, and no checkpoint that recovery
-   * might start from needs its batches (all are older than {@code reuseFloorSequence}).
+   * Whether a segment may take new batches: nothing in it is live; the batch that released it is
+   * durable ({@code durableSequence} or older), so recovery from any checkpoint replays it before
+   * it could meet the segment's new batches; and no replay from a checkpoint slot starts before one
+   * of its batches (all are older than {@code reuseFloorSequence}).
    */
-  public boolean isReusable(int segment, long reuseFloorSequence) {
-    return liveSectors[segment] == 0 && lastSequence[segment] < reuseFloorSequence;
+  public boolean isReusable(int segment, long reuseFloorSequence, long durableSequence) {
+    return liveSectors[segment] == 0
+        && lastWritten[segment] < reuseFloorSequence
+        && releasedBy[segment] <= durableSequence;
   }
 
-  /** Restores one segment's entry from a checkpoint. */
+  /** The newest batch that released a segment's last reference. */
+  public long latestRelease() {
+    return latestRelease;
+  }
+
+  /** Whether a segment is free but waits only for the batch that released it to be durable. */
+  public boolean awaitsDurableRelease(int segment, long durableSequence) {
+    return liveSectors[segment] == 0 && releasedBy[segment] > durableSequence;
+  }
+
+  /** Restores one segment's entry from a checkpoint, whose batches are all durable. */
   public void restore(int segment, long live, long sequence, boolean written) {
     setLive(segment, live);
-    lastSequence[segment] = sequence;
+    lastWritten[segment] = sequence;
     prewritten[segment] = written;
   }
 
@@ -151,9 +172,11 @@ public final class SegmentTable {
   public SegmentTable copy() {
     SegmentTable copy = new SegmentTable(segmentBytes, liveSectors.length);
     System.arraycopy(liveSectors, 0, copy.liveSectors, 0, liveSectors.length);
-    System.arraycopy(lastSequence, 0, copy.lastSequence, 0, lastSequence.length);
+    System.arraycopy(lastWritten, 0, copy.lastWritten, 0, lastWritten.length);
+    System.arraycopy(releasedBy, 0, copy.releasedBy, 0, releasedBy.length);
     System.arraycopy(prewritten, 0, copy.prewritten, 0, prewritten.length);
     copy.unreferenced = unreferenced;
+    copy.latestRelease = latestRelease;
     return copy;
   }
 }
