@@ -247,7 +247,7 @@ start_unblend() {
   for ((i = 0; i < EXPORTS; i++)); do volumes+=(--volume "e$i=$EXPORT_BYTES"); done
   # What ./unblend serve runs, on the copy taken at the start (sources may change meanwhile).
   # shellcheck disable=SC2086 # UNBLEND_JAVA_OPTS is zero or more options.
-  "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED ${UNBLEND_JAVA_OPTS:-} \
+  "$JAVA_HOME/bin/java" @"$RUN/unblend-jar/jvm.options" ${UNBLEND_JAVA_OPTS:-} \
     -jar "$RUN/unblend-jar/nbd-server.jar" serve --data-dir "$DIR/unblend" \
     --listen "127.0.0.1:$port" --log-size "$UNBLEND_LOG_BYTES" "${volumes[@]}" \
     >"$RUN/unblend.log" 2>&1 &
@@ -402,6 +402,7 @@ fi
 mkdir -p "$RUN/unblend-jar"
 cp "$UNBLEND_JAR" "$RUN/unblend-jar/nbd-server.jar"
 cp -r "$(dirname "$UNBLEND_JAR")/lib" "$RUN/unblend-jar/lib"
+cp "$ROOT/nbd-server/jvm.options" "$RUN/unblend-jar/jvm.options"
 
 prepare_files
 write_flush32_iolog nbd sync "$DIR/fio/flush32-nbd.iolog"

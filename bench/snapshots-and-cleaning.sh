@@ -118,7 +118,8 @@ unblend_find_jdk || exit 1
 mkdir -p "$RUN/unblend-jar"
 cp "$UNBLEND_JAR" "$RUN/unblend-jar/nbd-server.jar"
 cp -r "$(dirname "$UNBLEND_JAR")/lib" "$RUN/unblend-jar/lib"
-UNBLEND=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -jar
+cp "$ROOT/nbd-server/jvm.options" "$RUN/unblend-jar/jvm.options"
+UNBLEND=("$JAVA_HOME/bin/java" @"$RUN/unblend-jar/jvm.options" -jar
   "$RUN/unblend-jar/nbd-server.jar")
 
 # The in-process harness: built from bench/ against the installed logstore jar when stale.
