@@ -26,7 +26,8 @@
 #
 # Every server is started once, before the first workload, and stopped after the last, each by
 # its own pid; workloads run one server at a time, server after server, so the disk's moods hit
-# all of them alike. After each run the script syncs and pauses, so that one server's page-cache
+# all of them alike, and each workload starts one server later in the list than the one before,
+# so that no server always runs right after the same neighbour. After each run the script syncs and pauses, so that one server's page-cache
 # writeback does not land in the next server's run. The peak resident memory of each server is the
 # largest sum of VmHWM over its processes (and their children: nbd-server forks one per
 # connection), sampled every second.
@@ -42,7 +43,8 @@
 # (volumes e1-e3 written and trimmed, pass after pass) and then writes e0 fully, as the raw files
 # are pre-written for the other servers.
 #
-# A run with the defaults takes about 13 minutes (7 workloads x 6 servers x 10 s, plus pre-writing).
+# A run with the defaults takes about 13 minutes (7 workloads x 6 servers x 10 s, plus pre-writing),
+# and about 12 minutes more per extra round.
 #
 # usage: bench/nbd-peers.sh [DIRECTORY]
 #   DIRECTORY holds the four export files (kept between runs when their size matches), unblend's
@@ -52,7 +54,9 @@
 #   NBD_PEERS_SECONDS        measured seconds per workload and server (default 8)
 #   NBD_PEERS_RAMP_SECONDS   unmeasured seconds before that (default 2)
 #   NBD_PEERS_EXPORT_BYTES   size of each export (default 2G; K, M, G suffixes)
-#   NBD_PEERS_UNBLEND_LOG    unblend's log size (default 16G)
+#   NBD_PEERS_ROUNDS         how many times to run every workload on every server (default 1); the
+#                            report gives each server's median round, by the main figure
+#   NBD_PEERS_UNBLEND_LOG    unblend's log size (default 8G plus 8G per round: 16G)
 #   NBD_PEERS_SERVERS        which servers, in run order (default "raw null file qemu nbd-server
 #                            unblend")
 #   NBD_PEERS_WORKLOADS      which workloads, in order (default: all, in the order above)
@@ -68,7 +72,8 @@ DIR=${1:-$ROOT/bench/target/nbd-peers}
 SECONDS_PER_RUN=${NBD_PEERS_SECONDS:-8}
 RAMP_SECONDS=${NBD_PEERS_RAMP_SECONDS:-2}
 EXPORT_SIZE=${NBD_PEERS_EXPORT_BYTES:-2G}
-UNBLEND_LOG=${NBD_PEERS_UNBLEND_LOG:-16G}
+ROUNDS=${NBD_PEERS_ROUNDS:-1}
+UNBLEND_LOG=${NBD_PEERS_UNBLEND_LOG:-$((8 + 8 * ROUNDS))G}
 read -r -a SERVERS <<<"${NBD_PEERS_SERVERS:-raw null file qemu nbd-server unblend}"
 read -r -a WORKLOADS <<<"${NBD_PEERS_WORKLOADS:-randwrite32 randread32 seqwrite1m flush1 flush32 mix70 blender}"
 PORT=${NBD_PEERS_PORT:-20900}
@@ -368,10 +373,10 @@ job_file() {
   done
 }
 
-# Runs one workload against one server; prints "IOPS MB/s p99-read-us p99-write-us p99-flush-us"
-# (a dash where the workload has none), or "ERR".
+# Runs one workload against one server in round $3; prints "IOPS MB/s p99-read-us p99-write-us
+# p99-flush-us" (a dash where the workload has none), or "ERR".
 run_fio() {
-  local workload=$1 server=$2 base="$RUN/$1-$2"
+  local workload=$1 server=$2 base="$RUN/$1-$2-round$3"
   job_file "$workload" "$server" >"$base.fio"
   if ! fio --output-format=json --output="$base.json" "$base.fio" >"$base.out" 2>&1; then
     log "$workload on $server: fio failed: $(grep -v '^fio: connected' "$base.out" | tail -3)"
@@ -434,18 +439,6 @@ if [[ " ${SERVERS[*]} " == *" unblend "* ]]; then
   prepare_unblend
 fi
 
-declare -A RESULT=()
-for workload in "${WORKLOADS[@]}"; do
-  for server in "${SERVERS[@]}"; do
-    sync
-    sleep 1
-    RESULT[$workload,$server]=$(run_fio "$workload" "$server")
-    log "$workload  $server: ${RESULT[$workload,$server]}"
-  done
-done
-
-# ---- report -------------------------------------------------------------------------------------
-
 # The main figure of a result: IOPS, or MB/s for the 1 MiB workload.
 main_figure() {
   local workload=$1 result=$2
@@ -454,13 +447,49 @@ main_figure() {
   if [[ $workload == seqwrite1m ]]; then echo "$mbps"; else echo "$iops"; fi
 }
 
+# The round whose main figure is the median of the rounds' (the lower middle one for an even
+# count; a failed round counts as the lowest). $1 is the workload, the rest are the rounds' results.
+median_result() {
+  local workload=$1 result
+  shift
+  for result in "$@"; do
+    echo "$(main_figure "$workload" "$result" || true)|$result"
+  done | sort -t'|' -k1,1n | sed -n "$((($# + 1) / 2))p" | cut -d'|' -f2
+}
+
+declare -A RESULT=() ROUND_RESULTS=()
+for ((round = 1; round <= ROUNDS; round++)); do
+  for ((w = 0; w < ${#WORKLOADS[@]}; w++)); do
+    workload=${WORKLOADS[w]}
+    # Each workload (and each round) starts with the next server: a server that leaves the disk
+    # busy (the host still writing back what a page-cache server wrote) then slows a different
+    # server each time, not always the one after it.
+    for ((s = 0; s < ${#SERVERS[@]}; s++)); do
+      server=${SERVERS[(s + w + round - 1) % ${#SERVERS[@]}]}
+      sync
+      sleep 1
+      result=$(run_fio "$workload" "$server" "$round")
+      ROUND_RESULTS[$workload,$server]+="$result;"
+      log "round $round/$ROUNDS  $workload  $server: $result"
+    done
+  done
+done
+for workload in "${WORKLOADS[@]}"; do
+  for server in "${SERVERS[@]}"; do
+    IFS=';' read -r -a rounds <<<"${ROUND_RESULTS[$workload,$server]}"
+    RESULT[$workload,$server]=$(median_result "$workload" "${rounds[@]}")
+  done
+done
+
+# ---- report -------------------------------------------------------------------------------------
+
 ratio() {
   [[ -n $1 && -n $2 && $2 != 0 ]] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
 }
 
 {
   echo
-  echo "## NBD servers side by side ($(date -u +%Y-%m-%d), $(nproc) CPUs, ${SECONDS_PER_RUN} s per run after ${RAMP_SECONDS} s ramp, $EXPORT_SIZE exports)"
+  echo "## NBD servers side by side ($(date -u +%Y-%m-%d), $(nproc) CPUs, ${SECONDS_PER_RUN} s per run after ${RAMP_SECONDS} s ramp, $EXPORT_SIZE exports, median of $ROUNDS round(s))"
   echo
   echo "fio $(fio --version | sed 's/fio-//'), nbdkit $(nbdkit --version | awk '{print $2}')," \
     "qemu-nbd $(qemu-nbd --version | awk 'NR==1 {print $2}')," \
@@ -493,7 +522,8 @@ ratio() {
     echo "$row $(ratio "$unblend" "$best") | $(ratio "$unblend" "$ceiling") |"
   done
   echo
-  echo "Per run: IOPS, MB/s, p99 completion latency in µs of reads / writes / flushes."
+  echo "Per server and workload (its median round): IOPS, MB/s, p99 completion latency in µs of"
+  echo "reads / writes / flushes."
   echo
   echo "| workload | server | IOPS | MB/s | p99 read | p99 write | p99 flush |"
   echo "|---|---|---:|---:|---:|---:|---:|"

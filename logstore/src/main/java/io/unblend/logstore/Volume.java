@@ -1,5 +1,6 @@
 package io.unblend.logstore;
 
+import io.unblend.logstore.core.BlockStatusRuns;
 import io.unblend.logstore.core.Request;
 import io.unblend.logstore.core.StorageLoop;
 import io.unblend.logstore.layout.Bytes;
@@ -78,6 +79,20 @@ public final class Volume {
 
   /** Reads {@code into.byteSize()} bytes at {@code offsetBytes}; holes read as zeros. */
   public CompletableFuture<Void> read(long offsetBytes, MemorySegment into) {
+    return read(offsetBytes, into, null);
+  }
+
+  /**
+   * Reads as {@link #read} does and answers with the allocation runs of the range as the read found
+   * them, as {@link #blockStatus} would: one trip to the storage thread for both.
+   */
+  public CompletableFuture<List<BlockStatusRun>> readWithStatus(
+      long offsetBytes, MemorySegment into) {
+    BlockStatusRuns runs = new BlockStatusRuns();
+    return read(offsetBytes, into, runs).thenApply(ignored -> runs.runs());
+  }
+
+  private CompletableFuture<Void> read(long offsetBytes, MemorySegment into, BlockStatusRuns runs) {
     StoreException invalid = check("read", offsetBytes, into.byteSize(), true);
     if (invalid == null) {
       invalid = checkBuffer("read", into);
@@ -85,7 +100,7 @@ public final class Volume {
     if (invalid != null) {
       return CompletableFuture.failedFuture(invalid);
     }
-    Request.Read read = new Request.Read(id, offsetBytes / Bytes.SECTOR_BYTES, into);
+    Request.Read read = new Request.Read(id, offsetBytes / Bytes.SECTOR_BYTES, into, runs);
     loop.submit(read);
     return read.done();
   }

@@ -158,7 +158,7 @@ final class Cleaner {
       Chunk chunk = chunks.poll();
       long bytes = (long) chunk.sectorCount() * Bytes.SECTOR_BYTES;
       MemorySegment buffer = Arena.ofAuto().allocate(bytes, Bytes.BLOCK_BYTES);
-      Request.Read read = new Request.Read(-1, 0, buffer);
+      Request.Read read = new Request.Read(-1, 0, buffer, null);
       bytesInFlight += bytes;
       chunksOutstanding++;
       read.done.whenComplete((ignored, failure) -> chunkRead(chunk, buffer, failure));

@@ -84,6 +84,9 @@ final class ReadPath implements ExtentVisitor {
   @Override
   public void visit(long startSector, long sectorCount, long address) {
     Request.Read read = planning;
+    if (read.runs != null) {
+      read.runs.add(sectorCount, address);
+    }
     long intoOffset = (startSector - read.startSector) * Bytes.SECTOR_BYTES;
     long bytes = sectorCount * Bytes.SECTOR_BYTES;
     if (address == ExtentMap.HOLE || address == ExtentMap.ZERO) {

@@ -168,19 +168,24 @@ public sealed interface Request {
     }
   }
 
-  /** Reads sectors of a volume into {@code into}. */
+  /**
+   * Reads sectors of a volume into {@code into}; with {@code runs}, also collects the allocation
+   * runs of the range as the read found them.
+   */
   final class Read implements Request {
     final CompletableFuture<Void> done = new CompletableFuture<>();
     final int volumeId;
     final long startSector;
     final MemorySegment into;
+    final BlockStatusRuns runs;
     int piecesInFlight;
     Throwable failure;
 
-    public Read(int volumeId, long startSector, MemorySegment into) {
+    public Read(int volumeId, long startSector, MemorySegment into, BlockStatusRuns runs) {
       this.volumeId = volumeId;
       this.startSector = startSector;
       this.into = into;
+      this.runs = runs;
     }
 
     public CompletableFuture<Void> done() {

@@ -1,6 +1,5 @@
 package io.unblend.logstore.core;
 
-import io.unblend.logstore.BlockStatusRun;
 import io.unblend.logstore.StoreConfiguration;
 import io.unblend.logstore.StoreException;
 import io.unblend.logstore.StoreStatus;
@@ -12,7 +11,6 @@ import io.unblend.logstore.log.BatchHeader;
 import io.unblend.logstore.log.EntryType;
 import io.unblend.logstore.log.LogPosition;
 import io.unblend.logstore.log.SegmentTable;
-import io.unblend.logstore.map.ExtentMap;
 import io.unblend.nativeio.CompletionHandler;
 import io.unblend.nativeio.Errno;
 import io.unblend.nativeio.IoEngine;
@@ -1135,25 +1133,14 @@ public final class StorageLoop implements Runnable, CompletionHandler {
       status.done().completeExceptionally(noVolume(status.volumeId()));
       return;
     }
-    List<BlockStatusRun> runs = new ArrayList<>();
+    BlockStatusRuns runs = new BlockStatusRuns();
     volume
         .map()
         .forEach(
             status.startSector(),
             status.sectorCount(),
-            (start, count, address) -> {
-              boolean hole = address == ExtentMap.HOLE;
-              boolean zero = hole || address == ExtentMap.ZERO;
-              long bytes = count * Bytes.SECTOR_BYTES;
-              int last = runs.size() - 1;
-              if (last >= 0 && runs.get(last).hole() == hole && runs.get(last).zero() == zero) {
-                runs.set(
-                    last, new BlockStatusRun(runs.get(last).lengthBytes() + bytes, hole, zero));
-              } else {
-                runs.add(new BlockStatusRun(bytes, hole, zero));
-              }
-            });
-    status.done().complete(runs);
+            (start, count, address) -> runs.add(count, address));
+    status.done().complete(runs.runs());
   }
 
   private List<VolumeSummary> listVolumes() {

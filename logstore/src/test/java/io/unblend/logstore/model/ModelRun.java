@@ -513,17 +513,21 @@ final class ModelRun implements AutoCloseable {
 
   /**
    * Reads sectors and checks each against the model: against what it may read now, or after a power
-   * cut; then the model takes what was read as settled (after a restart) or observed.
+   * cut; then the model takes what was read as settled (after a restart) or observed. A read that
+   * is not after a restart also asks for the allocation runs it found, and checks them as {@link
+   * #checkBlockStatus} does.
    */
   private void readAndCheck(
       VolumeModel volume, int startSector, int sectorCount, boolean afterRestart) {
     long lengthBytes = (long) sectorCount * SectorTags.SECTOR_BYTES;
     MemorySegment into = readBuffer.asSlice(0, lengthBytes);
     into.fill((byte) 0x5a);
-    Throwable outcome =
-        waits.outcome(
-            handle(volume).read((long) startSector * SectorTags.SECTOR_BYTES, into),
-            "read of " + volume.name());
+    long offsetBytes = (long) startSector * SectorTags.SECTOR_BYTES;
+    CompletableFuture<List<BlockStatusRun>> read =
+        afterRestart
+            ? handle(volume).read(offsetBytes, into).thenApply(ignored -> null)
+            : handle(volume).readWithStatus(offsetBytes, into);
+    Throwable outcome = waits.outcome(read, "read of " + volume.name());
     if (outcome != null) {
       throw trace.failure(
           "reading " + volume + " sectors " + startSector + "+" + sectorCount, outcome);
@@ -553,6 +557,9 @@ final class ModelRun implements AutoCloseable {
         volume.observed(sector, value);
       }
     }
+    if (!afterRestart) {
+      checkRuns(volume, startSector, sectorCount, read.join(), "the read");
+    }
   }
 
   /** Block status must call a sector zero exactly when it reads as zeros. */
@@ -565,24 +572,29 @@ final class ModelRun implements AutoCloseable {
     if (outcome != null) {
       throw trace.failure("block status of " + volume, outcome);
     }
-    List<BlockStatusRun> runs = status.join();
+    checkRuns(volume, startSector, sectorCount, status.join(), "block status");
+  }
+
+  /** Allocation runs must call a sector zero exactly when it reads as zeros. */
+  private void checkRuns(
+      VolumeModel volume, int startSector, int sectorCount, List<BlockStatusRun> runs, String by) {
     int sector = startSector;
     for (BlockStatusRun run : runs) {
       if (run.lengthBytes() <= 0 || run.lengthBytes() % SectorTags.SECTOR_BYTES != 0) {
-        throw trace.failure(
-            "block status gave a run of " + run.lengthBytes() + " bytes: " + runs, null);
+        throw trace.failure(by + " gave a run of " + run.lengthBytes() + " bytes: " + runs, null);
       }
       if (run.hole() && !run.zero()) {
-        throw trace.failure("block status gave a hole that does not read as zeros: " + runs, null);
+        throw trace.failure(by + " gave a hole that does not read as zeros: " + runs, null);
       }
       for (long i = 0; i < run.lengthBytes() / SectorTags.SECTOR_BYTES; i++, sector++) {
         if (sector >= startSector + sectorCount) {
-          throw trace.failure("block status ran past the range asked for: " + runs, null);
+          throw trace.failure(by + " ran past the range asked for: " + runs, null);
         }
         boolean zeros = volume.now(sector)[0] == VolumeModel.ZEROS;
         if (run.zero() != zeros) {
           throw trace.failure(
-              "block status calls sector "
+              by
+                  + " calls sector "
                   + sector
                   + " of "
                   + volume
@@ -596,7 +608,7 @@ final class ModelRun implements AutoCloseable {
       }
     }
     if (sector != startSector + sectorCount) {
-      throw trace.failure("block status covered sectors up to " + sector + " only: " + runs, null);
+      throw trace.failure(by + " covered sectors up to " + sector + " only: " + runs, null);
     }
   }
 

@@ -214,57 +214,44 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
         replies.mode() != ReplyMode.SIMPLE
             && !request.has(NBD_CMD_FLAG_DF)
             && UnalignedRequests.aligned(request.offset, length);
-    if (!holesAsChunks) {
-      readWhole(ctx, request, null);
-      return;
-    }
-    volume
-        .blockStatus(request.offset, length)
-        .whenComplete(
-            (runs, failure) -> {
-              if (failure != null) {
-                finish(ctx, request, errorReply(request, failure));
-              } else if (runs.size() == 1 && runs.get(0).zero()) {
-                finish(
-                    ctx,
-                    request,
-                    replies.offsetHole(
-                        request.cookie, request.offset, request.offset, length, true));
-              } else {
-                readWhole(ctx, request, runs.size() == 1 ? null : runs);
-              }
-            });
-  }
-
-  /** Reads the range once; with {@code runs}, sends its zero runs as holes and the rest as data. */
-  private void readWhole(ChannelHandlerContext ctx, NbdRequest request, List<BlockStatusRun> runs) {
-    int length = (int) request.length;
     ByteBuf data = ctx.alloc().directBuffer(length);
     MemorySegment into = MemorySegment.ofBuffer(data.nioBuffer(0, length));
-    (UnalignedRequests.aligned(request.offset, length)
-            ? volume.read(request.offset, into)
-            : UnalignedRequests.read(volume, request.offset, into))
-        .whenComplete(
-            (ignored, failure) -> {
-              if (failure != null) {
-                data.release();
-                finish(ctx, request, errorReply(request, failure));
-                return;
-              }
-              data.writerIndex(length);
-              if (replies.mode() == ReplyMode.SIMPLE) {
-                finish(ctx, request, replies.simpleReadHeader(request.cookie), data);
-              } else if (runs == null) {
-                finish(
-                    ctx,
-                    request,
-                    replies.offsetDataHeader(
+    CompletableFuture<List<BlockStatusRun>> done;
+    if (holesAsChunks) {
+      done = volume.readWithStatus(request.offset, into);
+    } else {
+      done =
+          (UnalignedRequests.aligned(request.offset, length)
+                  ? volume.read(request.offset, into)
+                  : UnalignedRequests.read(volume, request.offset, into))
+              .thenApply(ignored -> null);
+    }
+    done.whenComplete(
+        (runs, failure) -> {
+          if (failure != null) {
+            data.release();
+            finish(ctx, request, errorReply(request, failure));
+          } else if (runs != null && runs.size() == 1 && runs.get(0).zero()) {
+            data.release();
+            finish(
+                ctx,
+                request,
+                replies.offsetHole(request.cookie, request.offset, request.offset, length, true));
+          } else if (runs != null && runs.size() > 1) {
+            data.writerIndex(length);
+            sendChunks(ctx, request, data, runs);
+          } else {
+            data.writerIndex(length);
+            finish(
+                ctx,
+                request,
+                replies.mode() == ReplyMode.SIMPLE
+                    ? replies.simpleReadHeader(request.cookie)
+                    : replies.offsetDataHeader(
                         request.cookie, request.offset, request.offset, length, true),
-                    data);
-              } else {
-                sendChunks(ctx, request, data, runs);
-              }
-            });
+                data);
+          }
+        });
   }
 
   private void sendChunks(
