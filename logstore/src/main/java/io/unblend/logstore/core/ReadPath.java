@@ -16,8 +16,10 @@ import java.util.ArrayDeque;
 /**
  * Reads on the storage thread: a volume's map says where each piece of the range lives; holes and
  * allocated zeros are filled in memory, pieces in a batch still being written are copied from its
- * buffer, and the rest is read from the log with O_DIRECT through a fixed set of aligned staging
- * buffers (reads queue when all are busy).
+ * buffer, and the rest is read from the log with O_DIRECT through a bounded set of aligned staging
+ * buffers (reads queue when all are busy). A buffer is allocated when first needed and the most
+ * recently freed one is used next, so memory follows the most reads ever in flight at once, not the
+ * bound.
  */
 final class ReadPath implements ExtentVisitor {
   /** A piece of a read that needs the disk. */
@@ -25,6 +27,7 @@ final class ReadPath implements ExtentVisitor {
 
   private final StoreLayout layout;
   private final IoEngine engine;
+  private final Arena arena;
   private final long userDataKind;
   private final int bufferBytes;
   private final MemorySegment[] buffers;
@@ -45,14 +48,14 @@ final class ReadPath implements ExtentVisitor {
       long userDataKind) {
     this.layout = layout;
     this.engine = engine;
+    this.arena = arena;
     this.userDataKind = userDataKind;
     this.bufferBytes = config.readBufferBytes();
     this.buffers = new MemorySegment[config.readBuffers()];
     this.slots = new Piece[config.readBuffers()];
     this.slotStartBytes = new long[config.readBuffers()];
     for (int i = 0; i < buffers.length; i++) {
-      buffers[i] = arena.allocate(bufferBytes, Bytes.BLOCK_BYTES);
-      freeSlots.add(i);
+      freeSlots.addLast(i);
     }
   }
 
@@ -136,7 +139,10 @@ final class ReadPath implements ExtentVisitor {
         pieceDone(piece.read());
         continue;
       }
-      int slot = freeSlots.poll();
+      int slot = freeSlots.pop();
+      if (buffers[slot] == null) {
+        buffers[slot] = arena.allocate(bufferBytes, Bytes.BLOCK_BYTES);
+      }
       long startBytes = layout.byteOffsetOf(piece.address());
       long alignedStart = Bytes.roundDownToBlock(startBytes);
       long alignedEnd = Bytes.roundUpToBlock(startBytes + piece.sectorCount() * Bytes.SECTOR_BYTES);
@@ -159,7 +165,7 @@ final class ReadPath implements ExtentVisitor {
   void completed(int slot, int result) {
     Piece piece = slots[slot];
     slots[slot] = null;
-    freeSlots.add(slot);
+    freeSlots.push(slot);
     if (piece == null) {
       return; // Its read was failed already when the store stopped.
     }

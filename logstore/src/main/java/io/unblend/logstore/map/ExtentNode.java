@@ -6,7 +6,8 @@ package io.unblend.logstore.map;
  * {@link ExtentMap#ZERO}. It is also a node of the map's treap.
  *
  * <p>With compressed oops and class pointers a node takes 48 bytes: a 12-byte header, two longs, an
- * int and three references (44 bytes), padded to a multiple of 8.
+ * int and three references (44 bytes), padded to a multiple of 8. With compact object headers (an
+ * 8-byte header, which the server's {@code jvm.options} turns on) it takes 40.
  *
  * <p>{@code startSector}, {@code address} and {@code owner} never change. The other fields are
  * written only by the map version whose token is {@code owner}; a snapshot retires that token, so a
