@@ -48,7 +48,7 @@
 #
 # usage: bench/nbd-peers.sh [DIRECTORY]
 #   DIRECTORY holds the four export files (kept between runs when their size matches), unblend's
-#   store (new each run) and the results; it must not be tmpfs. Needs 4 x the export size plus
+#   store (new each run, removed at its end) and the results; it must not be tmpfs. Needs 4 x the export size plus
 #   NBD_PEERS_UNBLEND_LOG of space. Default: bench/target/nbd-peers.
 # environment:
 #   NBD_PEERS_SECONDS        measured seconds per workload and server (default 8)
@@ -133,6 +133,8 @@ cleanup() {
   for pid in "${STARTED[@]}"; do
     stop_pid "$pid"
   done
+  # unblend's store is as large as its log; its log file stays in the run's directory.
+  rm -rf "$DIR/unblend"
 }
 trap cleanup EXIT
 
