@@ -26,11 +26,12 @@
 #
 # Every server is started once, before the first workload, and stopped after the last, each by
 # its own pid; workloads run one server at a time, server after server, so the disk's moods hit
-# all of them alike, and each workload starts one server later in the list than the one before,
-# so that no server always runs right after the same neighbour. After each run the script syncs and pauses, so that one server's page-cache
-# writeback does not land in the next server's run. The peak resident memory of each server is the
-# largest sum of VmHWM over its processes (and their children: nbd-server forks one per
-# connection), sampled every second.
+# all of them alike. Each workload (and each round) starts one server later in the list than the
+# one before, so that a server that leaves the disk busy (the host still writing back what a
+# page-cache server wrote) slows a different server each time, not always its neighbour. After
+# each run the script syncs and pauses, so that one server's page-cache writeback does not land in
+# the next server's run. The peak resident memory of each server is the largest sum of VmHWM over
+# its processes (and their children: nbd-server forks one per connection), sampled every second.
 #
 # The ceiling of a workload is the lower of nbdkit null and fio on the raw files with the same
 # pattern. The main figure is IOPS (MB/s for seqwrite1m); unblend's ratio is given to the best
@@ -48,8 +49,8 @@
 #
 # usage: bench/nbd-peers.sh [DIRECTORY]
 #   DIRECTORY holds the four export files (kept between runs when their size matches), unblend's
-#   store (new each run, removed at its end) and the results; it must not be tmpfs. Needs 4 x the export size plus
-#   NBD_PEERS_UNBLEND_LOG of space. Default: bench/target/nbd-peers.
+#   store (new each run, removed at its end) and the results; it must not be tmpfs. Needs 4 x the
+#   export size plus NBD_PEERS_UNBLEND_LOG of space. Default: bench/target/nbd-peers.
 # environment:
 #   NBD_PEERS_SECONDS        measured seconds per workload and server (default 8)
 #   NBD_PEERS_RAMP_SECONDS   unmeasured seconds before that (default 2)
@@ -463,9 +464,7 @@ declare -A RESULT=() ROUND_RESULTS=()
 for ((round = 1; round <= ROUNDS; round++)); do
   for ((w = 0; w < ${#WORKLOADS[@]}; w++)); do
     workload=${WORKLOADS[w]}
-    # Each workload (and each round) starts with the next server: a server that leaves the disk
-    # busy (the host still writing back what a page-cache server wrote) then slows a different
-    # server each time, not always the one after it.
+    # Rotated by workload and round (see the top of this file).
     for ((s = 0; s < ${#SERVERS[@]}; s++)); do
       server=${SERVERS[(s + w + round - 1) % ${#SERVERS[@]}]}
       sync
