@@ -36,12 +36,11 @@
 #   LOGSTORE_LOG_BYTES       log of the write benchmarks' store; a run must fit, as there is no
 #                            cleaner yet (default 3G)
 #   LOGSTORE_RECOVERY        recovery variants, "WRITE_BYTES:PATTERN:IN_FLIGHT" separated by
-#                            spaces (default "1M:sequential:8"; "1M:sequential:8 64K:random:16"
-#                            adds a map of ~10^4 extents, about 1 minute more)
+#                            spaces (default "1M:sequential:8 4K:random:32": large batches and a
+#                            small map, then ~13 000 small batches and a map of ~1.6 x 10^5
+#                            extents; the second adds about 20 s per round)
 #   LOGSTORE_RECOVERY_BYTES  bytes written before the crash (default 1G)
-#   LOGSTORE_RECOVERY_BATCH_BYTES  batchBytesMax of the recovery stores (default 960K, so that no
-#                            batch exceeds 1 MiB: Recovery loses a batch's first block when it
-#                            grows its 1 MiB read buffer, and the open fails; 1M shows that)
+#   LOGSTORE_RECOVERY_BATCH_BYTES  batchBytesMax of the recovery stores (default 1M, the store's)
 #   LOGSTORE_JAVA_OPTS       extra JVM options, e.g. a JFR recording
 #   LOGSTORE_SKIP_MAP_MEMORY set to 1 to skip the 20 s extent-map memory measurement
 set -euo pipefail
@@ -54,9 +53,9 @@ FIO_RAMP_SECONDS=${LOGSTORE_FIO_RAMP_SECONDS:-1}
 REPEATS=${LOGSTORE_REPEATS:-3}
 VOLUME_BYTES=${LOGSTORE_VOLUME_BYTES:-512M}
 LOG_BYTES=${LOGSTORE_LOG_BYTES:-3G}
-RECOVERY_VARIANTS=${LOGSTORE_RECOVERY:-"1M:sequential:8"}
+RECOVERY_VARIANTS=${LOGSTORE_RECOVERY:-"1M:sequential:8 4K:random:32"}
 RECOVERY_BYTES=${LOGSTORE_RECOVERY_BYTES:-1G}
-RECOVERY_BATCH_BYTES=${LOGSTORE_RECOVERY_BATCH_BYTES:-960K}
+RECOVERY_BATCH_BYTES=${LOGSTORE_RECOVERY_BATCH_BYTES:-1M}
 VOLUMES=4
 
 # row | harness workload | completion | threads | writes in flight per thread | fio iodepth |

@@ -32,7 +32,8 @@ public final class Recovery {
   /** Stop reasons that start with this mean a bad batch, not the end of the log. */
   public static final String CORRUPT = "corrupt ";
 
-  private MemorySegment buffer;
+  private final MemorySegment buffer;
+  private final LogWindows log;
   private Map<Long, List<long[]>> segmentStartsBySequence;
   private long maxEpochSeen;
   private long maxStartEpoch;
@@ -54,6 +55,7 @@ public final class Recovery {
     this.io = io;
     this.segmentBytes = layout.superblock().segmentBytes();
     this.buffer = arena.allocate(1 << 20, Bytes.BLOCK_BYTES);
+    this.log = new LogWindows(layout, io, arena);
   }
 
   public Result run() throws NativeIoException, CorruptStoreException {
@@ -208,9 +210,8 @@ public final class Recovery {
         return "end of segment";
       }
       long offsetBytes = at.offsetBytes();
-      MemorySegment first = buffer.asSlice(0, Bytes.BLOCK_BYTES);
-      if (io.read(layout.log().file(), layout.byteOffsetOf(at.segment(), offsetBytes), first)
-          < Bytes.BLOCK_BYTES) {
+      MemorySegment first = log.read(at.segment(), offsetBytes, Bytes.BLOCK_BYTES);
+      if (first == null) {
         return "log ends";
       }
       if (!BatchHeader.hasMagic(first)) {
@@ -226,17 +227,9 @@ public final class Recovery {
       if (total > segmentBytes - offsetBytes) {
         return CORRUPT + "batch header: a batch of " + total + " bytes overruns its segment";
       }
-      ensureBuffer(total);
-      MemorySegment batch = buffer.asSlice(0, total);
-      if (total > Bytes.BLOCK_BYTES) {
-        MemorySegment rest = batch.asSlice(Bytes.BLOCK_BYTES, total - Bytes.BLOCK_BYTES);
-        if (io.read(
-                layout.log().file(),
-                layout.byteOffsetOf(at.segment(), offsetBytes) + Bytes.BLOCK_BYTES,
-                rest)
-            < rest.byteSize()) {
-          return CORRUPT + "batch " + sequence + " is cut off by the end of the log";
-        }
+      MemorySegment batch = log.read(at.segment(), offsetBytes, total);
+      if (batch == null) {
+        return CORRUPT + "batch " + sequence + " is cut off by the end of the log";
       }
       long headerBytes = (long) BatchHeader.blocks(batch) * Bytes.BLOCK_BYTES;
       MemorySegment header = batch.asSlice(0, headerBytes);
@@ -318,15 +311,6 @@ public final class Recovery {
               + reused
               + " and written new data over them, so the volumes as of that batch cannot be rebuilt."
               + " Restore the store from a backup or a replica");
-    }
-  }
-
-  /** Grows the buffer, keeping the batch's first block, which was read into it already. */
-  private void ensureBuffer(long bytes) {
-    if (buffer.byteSize() < bytes) {
-      MemorySegment bigger = arena.allocate(Bytes.roundUpToBlock(bytes), Bytes.BLOCK_BYTES);
-      MemorySegment.copy(buffer, 0, bigger, 0, Bytes.BLOCK_BYTES);
-      buffer = bigger;
     }
   }
 
