@@ -151,6 +151,9 @@ public final class Store implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       closeQuietly(checkpointer);
       closeQuietly(layout);
+      if (layout != null && layout.formatted()) {
+        layout.removeIfUnformatted();
+      }
       closeQuietly(engine);
       closeQuietly(lock);
       throw e;

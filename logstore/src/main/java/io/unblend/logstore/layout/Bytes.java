@@ -3,6 +3,7 @@ package io.unblend.logstore.layout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Locale;
 import java.util.zip.CRC32C;
 
 /** Little-endian field access and CRC32C, the two things every on-disk layout needs. */
@@ -49,5 +50,20 @@ public final class Bytes {
 
   public static long roundDownToBlock(long bytes) {
     return bytes / BLOCK_BYTES * BLOCK_BYTES;
+  }
+
+  /** A byte count for messages: "1.5 GiB (1610612736 bytes)", or "512 bytes" below a KiB. */
+  public static String describe(long bytes) {
+    String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB"};
+    int unit = -1;
+    double value = bytes;
+    while (unit + 1 < units.length && value >= 1024) {
+      value /= 1024;
+      unit++;
+    }
+    if (unit < 0) {
+      return bytes + " bytes";
+    }
+    return String.format(Locale.ROOT, "%.1f %s (%d bytes)", value, units[unit], bytes);
   }
 }

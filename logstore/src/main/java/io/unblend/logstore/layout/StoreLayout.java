@@ -12,6 +12,7 @@ import io.unblend.nativeio.OpenFlag;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -40,14 +41,21 @@ public final class StoreLayout implements AutoCloseable {
   private final Region[] checkpointSlots;
   private final List<IoFile> files;
   private final boolean isDevice;
+  private final List<Path> createdFiles;
 
   private StoreLayout(
-      Superblock superblock, Region log, Region[] slots, List<IoFile> files, boolean isDevice) {
+      Superblock superblock,
+      Region log,
+      Region[] slots,
+      List<IoFile> files,
+      boolean isDevice,
+      List<Path> createdFiles) {
     this.superblock = superblock;
     this.log = log;
     this.checkpointSlots = slots;
     this.files = files;
     this.isDevice = isDevice;
+    this.createdFiles = createdFiles;
   }
 
   public Superblock superblock() {
@@ -99,6 +107,14 @@ public final class StoreLayout implements AutoCloseable {
       StoreConfiguration config, IoEngine engine, Path directory) throws IOException {
     BlockingIo io = new BlockingIo(engine);
     List<IoFile> files = new ArrayList<>();
+    List<Path> created = new ArrayList<>();
+    for (String name :
+        List.of(
+            SUPERBLOCK_FILE, LOG_FILE, CHECKPOINT_FILE_PREFIX + 0, CHECKPOINT_FILE_PREFIX + 1)) {
+      if (!Files.exists(directory.resolve(name))) {
+        created.add(directory.resolve(name));
+      }
+    }
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment block = arena.allocate(Bytes.BLOCK_BYTES, Bytes.BLOCK_BYTES);
       IoFile superFile = engine.open(directory.resolve(SUPERBLOCK_FILE), CREATE_DIRECT_RW);
@@ -143,10 +159,13 @@ public final class StoreLayout implements AutoCloseable {
         slots[i] = new Region(slot, 0, Long.MAX_VALUE);
       }
       Region log = new Region(logFile, 0, superblock.logBytes());
-      StoreLayout layout = new StoreLayout(superblock, log, slots, files, false);
+      StoreLayout layout =
+          new StoreLayout(superblock, log, slots, files, false, List.copyOf(created));
       if (isNew) {
         // The log is allocated once, here; the write path never grows it.
-        if (engine.sizeBytes(logFile) < superblock.logBytes()) {
+        long missingBytes = superblock.logBytes() - engine.sizeBytes(logFile);
+        if (missingBytes > 0) {
+          requireSpace(directory, missingBytes, superblock.logBytes());
           io.fallocate(logFile, 0, 0, superblock.logBytes());
         }
         layout.formatted = true;
@@ -154,7 +173,56 @@ public final class StoreLayout implements AutoCloseable {
       return layout;
     } catch (IOException | RuntimeException e) {
       closeAll(files);
+      removeUnformatted(created);
       throw e;
+    }
+  }
+
+  /**
+   * Fails before allocating a log the file system cannot hold: a failed fallocate leaves a file as
+   * large as the space that was free, and the store could not even write its first checkpoint.
+   */
+  private static void requireSpace(Path directory, long missingBytes, long logBytes)
+      throws IOException {
+    if (!Files.isDirectory(directory)) {
+      return; // A simulated disk's store: the engine's files are not on this file system.
+    }
+    long usableBytes = Files.getFileStore(directory).getUsableSpace();
+    if (usableBytes < missingBytes) {
+      throw new StoreException(
+          Errno.ENOSPC,
+          "a log of "
+              + Bytes.describe(logBytes)
+              + " does not fit in "
+              + directory
+              + ": its file system has "
+              + Bytes.describe(usableBytes)
+              + " free; choose a smaller log size or free space");
+    }
+  }
+
+  /**
+   * After a failed creation (and {@link #close}), removes the files this open created, as long as
+   * the superblock (written last, after the first checkpoint) was never written: a failed creation
+   * must not keep a log's worth of disk space. Files that were there before are left alone.
+   */
+  public void removeIfUnformatted() {
+    removeUnformatted(createdFiles);
+  }
+
+  private static void removeUnformatted(List<Path> created) {
+    try {
+      Path superblockFile =
+          created.stream().filter(f -> f.endsWith(SUPERBLOCK_FILE)).findAny().orElse(null);
+      if (superblockFile == null
+          || (Files.exists(superblockFile) && Files.size(superblockFile) >= Bytes.BLOCK_BYTES)) {
+        return; // A store was there before, or is complete now.
+      }
+      for (Path file : created) {
+        Files.deleteIfExists(file);
+      }
+    } catch (IOException e) {
+      // The caller reports the failure that led here; these files are only wasted space.
     }
   }
 
@@ -182,7 +250,7 @@ public final class StoreLayout implements AutoCloseable {
         new Region(file, superblock.checkpointSlot1OffsetBytes(), superblock.checkpointSlotBytes())
       };
       Region log = new Region(file, superblock.logOffsetBytes(), superblock.logBytes());
-      StoreLayout layout = new StoreLayout(superblock, log, slots, files, true);
+      StoreLayout layout = new StoreLayout(superblock, log, slots, files, true, List.of());
       layout.formatted = isNew;
       return layout;
     } catch (IOException | RuntimeException e) {
