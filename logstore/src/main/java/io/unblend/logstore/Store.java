@@ -22,7 +22,11 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -160,10 +164,29 @@ public final class Store implements AutoCloseable {
     }
   }
 
+  /** The JDK's message for a failed file operation is often the bare path: this says why. */
+  private static String whyNot(IOException e) {
+    return switch (e) {
+      case AccessDeniedException denied -> "permission denied on " + denied.getFile();
+      case FileAlreadyExistsException exists -> exists.getFile() + " exists and is not a directory";
+      case NoSuchFileException missing -> "no such file or directory: " + missing.getFile();
+      case FileSystemException other when other.getReason() != null ->
+          other.getReason() + " (" + other.getFile() + ")";
+      default -> e.toString();
+    };
+  }
+
   private static StoreLock lock(StoreLocation location) throws IOException {
     return switch (location) {
       case StoreLocation.Directory directory -> {
-        Files.createDirectories(directory.path());
+        try {
+          Files.createDirectories(directory.path());
+        } catch (IOException e) {
+          throw new StoreException(
+              Errno.EACCES,
+              "cannot create the data directory " + directory.path() + ": " + whyNot(e),
+              e);
+        }
         yield StoreLock.directory(directory.path());
       }
       case StoreLocation.Device device -> StoreLock.device(device.path());

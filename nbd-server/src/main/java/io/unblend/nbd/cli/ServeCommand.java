@@ -134,13 +134,13 @@ public final class ServeCommand implements Callable<Integer> {
                   (int) requestBytesMax, (int) acceptedBytesMax, requestsInFlightMax));
       List<String> uris = new ArrayList<>();
       for (InetSocketAddress address : addresses) {
-        InetSocketAddress bound = server.listenTcp(address);
+        InetSocketAddress bound = listen(server, address);
         String host = bound.getAddress().getHostAddress();
         host = host.contains(":") ? "[" + host + "]" : host;
         uris.add("nbd://" + host + ":" + bound.getPort() + "/" + firstVolume(store, wanted));
       }
       for (Path socket : sockets) {
-        server.listenUnix(socket);
+        listen(server, socket);
         uris.add(
             "nbd+unix:///" + firstVolume(store, wanted) + "?socket=" + socket.toAbsolutePath());
       }
@@ -186,6 +186,24 @@ public final class ServeCommand implements Callable<Integer> {
       }
       store.close();
       throw e;
+    }
+  }
+
+  private static InetSocketAddress listen(NbdServer server, InetSocketAddress address)
+      throws InterruptedException, IOException {
+    try {
+      return server.listenTcp(address);
+    } catch (IOException e) {
+      throw new IOException(e.getMessage() + " (choose another address with --listen)", e);
+    }
+  }
+
+  private static void listen(NbdServer server, Path socket)
+      throws InterruptedException, IOException {
+    try {
+      server.listenUnix(socket);
+    } catch (IOException e) {
+      throw new IOException(e.getMessage() + " (choose another path with --socket)", e);
     }
   }
 

@@ -2,6 +2,7 @@ package io.unblend.nbd.server;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -79,14 +80,15 @@ public final class NbdServer implements AutoCloseable {
   }
 
   /** Listens on a TCP address; returns the bound address (port 0 picks a free one). */
-  public InetSocketAddress listenTcp(InetSocketAddress address) throws InterruptedException {
+  public InetSocketAddress listenTcp(InetSocketAddress address)
+      throws InterruptedException, IOException {
     Channel channel =
-        bootstrap()
-            .channel(NioServerSocketChannel.class)
-            .childOption(ChannelOption.TCP_NODELAY, true)
-            .bind(address)
-            .sync()
-            .channel();
+        bound(
+            bootstrap()
+                .channel(NioServerSocketChannel.class)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .bind(address),
+            address.getHostString() + ":" + address.getPort());
     listeners.add(channel);
     return (InetSocketAddress) channel.localAddress();
   }
@@ -96,9 +98,22 @@ public final class NbdServer implements AutoCloseable {
     Files.deleteIfExists(socket);
     SocketAddress address = UnixDomainSocketAddress.of(socket);
     Channel channel =
-        bootstrap().channel(NioServerDomainSocketChannel.class).bind(address).sync().channel();
+        bound(
+            bootstrap().channel(NioServerDomainSocketChannel.class).bind(address),
+            "unix socket " + socket);
     listeners.add(channel);
     sockets.add(socket);
+  }
+
+  /** The listening channel, or an error that names the address (Netty's names nothing). */
+  private static Channel bound(ChannelFuture binding, String where)
+      throws InterruptedException, IOException {
+    binding.await();
+    if (!binding.isSuccess()) {
+      Throwable cause = binding.cause();
+      throw new IOException("cannot listen on " + where + ": " + cause.getMessage(), cause);
+    }
+    return binding.channel();
   }
 
   private ServerBootstrap bootstrap() {

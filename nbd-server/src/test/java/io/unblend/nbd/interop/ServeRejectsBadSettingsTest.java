@@ -3,6 +3,8 @@ package io.unblend.nbd.interop;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,5 +86,38 @@ class ServeRejectsBadSettingsTest {
   void zeroRequestsInFlightIsAUsageError() throws Exception {
     // With --max-in-flight 0 a connection would stop reading after its first request for good.
     assertUsageError(serve("--max-in-flight", "0"), "--max-in-flight");
+  }
+
+  private static void assertFailure(Outcome outcome, String... phrases) {
+    assertThat(outcome.exited()).as("exited at once; output:\n%s", outcome.output()).isTrue();
+    assertThat(outcome.exitCode()).as("failure; output:\n%s", outcome.output()).isEqualTo(1);
+    assertThat(outcome.output()).contains(phrases).doesNotContain("\tat ");
+  }
+
+  @Test
+  void aPortInUseIsNamedWithTheOptionThatChangesIt() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      String address = "127.0.0.1:" + taken.getLocalPort();
+      assertFailure(
+          serve("--listen", address), "cannot listen on " + address + ":", "with --listen)");
+    }
+  }
+
+  @Test
+  void aSocketInAMissingDirectoryIsNamedWithTheOptionThatChangesIt() throws Exception {
+    Path socket = dataDirectory.resolve("missing").resolve("nbd.sock");
+    assertFailure(
+        serve("--socket", socket.toString()),
+        "cannot listen on unix socket " + socket + ":",
+        "with --socket)");
+  }
+
+  @Test
+  void aDataDirectoryThatCannotBeCreatedIsNamedWithTheReason() throws Exception {
+    Path file = Files.writeString(dataDirectory.resolve("a-file"), "not a directory");
+    Path data = file.resolve("data");
+    assertFailure(
+        serve(ServerProcess.in(data).volume("vol", "16M")),
+        "cannot create the data directory " + data + ": Not a directory");
   }
 }
