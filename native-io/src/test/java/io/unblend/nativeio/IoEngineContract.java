@@ -204,6 +204,30 @@ public abstract class IoEngineContract {
   }
 
   @Test
+  void readEachReadsScatteredBlocksBeyondTheQueueDepthInOrder() throws Exception {
+    IoFile file = open("scattered", DIRECT_RW);
+    int blocks = 100; // More than the engine's queue depth of 32.
+    MemorySegment written = buffer(blocks * BLOCK, 5);
+    io.write(file, 0, written);
+    long[] offsets = new long[blocks / 2 + 1];
+    for (int i = 0; i < blocks / 2; i++) {
+      offsets[i] = (long) (blocks - 1 - 2 * i) * BLOCK; // Every other block, backwards.
+    }
+    offsets[blocks / 2] = (long) blocks * BLOCK; // Past the end: short, not failed.
+    MemorySegment into = arena.allocate((long) offsets.length * BLOCK, BLOCK);
+
+    int[] read = io.readEach(file, offsets, BLOCK, into);
+
+    for (int i = 0; i < blocks / 2; i++) {
+      assertThat(read[i]).isEqualTo(BLOCK);
+      MemorySegment expected = written.asSlice(offsets[i], BLOCK);
+      assertThat(into.asSlice((long) i * BLOCK, BLOCK).mismatch(expected)).isEqualTo(-1);
+    }
+    assertThat(read[blocks / 2]).isZero();
+    assertThat(engine.inFlight()).isZero();
+  }
+
+  @Test
   void misalignedOffsetIsRefusedBeforeTheSyscall() throws Exception {
     IoFile file = open("misaligned", DIRECT_RW);
     assertThatThrownBy(() -> engine.prepareWrite(file, 512 * 3 + 1, buffer(BLOCK, 1), 0))

@@ -119,6 +119,7 @@ public final class Recovery {
           slotNext,
           report);
     } finally {
+      log.close();
       arena.close();
     }
   }
@@ -335,20 +336,30 @@ public final class Recovery {
     return maxStartEpoch;
   }
 
+  /** Reads the first block of every segment, many at a time (a device may have thousands). */
   private void indexSegmentStarts() throws NativeIoException {
     segmentStartsBySequence = new HashMap<>();
-    MemorySegment first = buffer.asSlice(0, Bytes.BLOCK_BYTES);
-    for (int s = 0; s < layout.superblock().segmentCount(); s++) {
-      if (io.read(layout.log().file(), layout.byteOffsetOf(s, 0), first) < Bytes.BLOCK_BYTES
-          || !BatchHeader.hasMagic(first)
-          || BatchHeader.checkShape(first) != null
-          || BatchHeader.storeId(first) != layout.superblock().storeId()) {
-        continue;
+    int segmentCount = layout.superblock().segmentCount();
+    int perRound = (int) (buffer.byteSize() / Bytes.BLOCK_BYTES);
+    for (int from = 0; from < segmentCount; from += perRound) {
+      long[] offsets = new long[Math.min(perRound, segmentCount - from)];
+      for (int i = 0; i < offsets.length; i++) {
+        offsets[i] = layout.byteOffsetOf(from + i, 0);
       }
-      segmentStartsBySequence
-          .computeIfAbsent(BatchHeader.sequence(first), key -> new ArrayList<>())
-          .add(new long[] {s, BatchHeader.epoch(first)});
-      maxStartEpoch = Math.max(maxStartEpoch, BatchHeader.epoch(first));
+      int[] read = io.readEach(layout.log().file(), offsets, Bytes.BLOCK_BYTES, buffer);
+      for (int i = 0; i < offsets.length; i++) {
+        MemorySegment first = buffer.asSlice((long) i * Bytes.BLOCK_BYTES, Bytes.BLOCK_BYTES);
+        if (read[i] < Bytes.BLOCK_BYTES
+            || !BatchHeader.hasMagic(first)
+            || BatchHeader.checkShape(first) != null
+            || BatchHeader.storeId(first) != layout.superblock().storeId()) {
+          continue;
+        }
+        segmentStartsBySequence
+            .computeIfAbsent(BatchHeader.sequence(first), key -> new ArrayList<>())
+            .add(new long[] {from + i, BatchHeader.epoch(first)});
+        maxStartEpoch = Math.max(maxStartEpoch, BatchHeader.epoch(first));
+      }
     }
   }
 }
