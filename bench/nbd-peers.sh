@@ -64,6 +64,7 @@
 #   NBD_PEERS_PORT           first TCP port used (default 20900; uses the next 20 too)
 #   NBD_PEERS_UNBLEND_JAR    a built nbd-server.jar (with its lib/ beside it) to run instead of
 #                            building this tree with ./unblend build
+#   NBD_PEERS_UNBLEND_ARGS   extra flags of unblend serve, e.g. --checkpoint-interval 1G
 #   UNBLEND_JAVA_OPTS        passed to unblend's JVM, e.g. a JFR recording:
 #                            -XX:StartFlightRecording=filename=/tmp/u.jfr,settings=profile
 set -euo pipefail
@@ -254,11 +255,11 @@ start_unblend() {
   rm -rf "$DIR/unblend"
   for ((i = 0; i < EXPORTS; i++)); do volumes+=(--volume "e$i=$EXPORT_BYTES"); done
   # What ./unblend serve runs, on the copy taken at the start (sources may change meanwhile).
-  # shellcheck disable=SC2086 # UNBLEND_JAVA_OPTS is zero or more options.
+  # shellcheck disable=SC2086 # UNBLEND_JAVA_OPTS and NBD_PEERS_UNBLEND_ARGS are zero or more.
   "$JAVA_HOME/bin/java" @"$RUN/unblend-jar/jvm.options" ${UNBLEND_JAVA_OPTS:-} \
     -jar "$RUN/unblend-jar/nbd-server.jar" serve --data-dir "$DIR/unblend" \
     --listen "127.0.0.1:$port" --log-size "$UNBLEND_LOG_BYTES" "${volumes[@]}" \
-    >"$RUN/unblend.log" 2>&1 &
+    ${NBD_PEERS_UNBLEND_ARGS:-} >"$RUN/unblend.log" 2>&1 &
   PIDS[unblend]=$!
   for ((i = 0; i < EXPORTS; i++)); do URI[unblend,$i]="nbd://127.0.0.1:$port/e$i"; done
 }
