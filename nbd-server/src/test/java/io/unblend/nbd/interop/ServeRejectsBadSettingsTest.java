@@ -83,6 +83,11 @@ class ServeRejectsBadSettingsTest {
   }
 
   @Test
+  void aCheckpointIntervalUnderOneSegmentIsAUsageError() throws Exception {
+    assertUsageError(serve("--checkpoint-interval", "1M"), "--checkpoint-interval");
+  }
+
+  @Test
   void zeroRequestsInFlightIsAUsageError() throws Exception {
     // With --max-in-flight 0 a connection would stop reading after its first request for good.
     assertUsageError(serve("--max-in-flight", "0"), "--max-in-flight");
