@@ -155,10 +155,11 @@ public final class ServeCommand implements Callable<Integer> {
             "nbd+unix:///" + firstVolume(store, wanted) + "?socket=" + socket.toAbsolutePath());
       }
       // Store commands (snapshot, clone, volume, status) reach this store through here.
+      NbdServer serving = server;
       admin =
           AdminServer.start(
               storeOptions.adminSocket(),
-              (arguments, out, err) -> ServerCommands.execute(store, arguments, out, err));
+              (arguments, out, err) -> ServerCommands.execute(store, serving, arguments, out, err));
       CountDownLatch stopped = new CountDownLatch(1);
       NbdServer running = server;
       AdminServer runningAdmin = admin;

@@ -1,6 +1,7 @@
 package io.unblend.nbd.cli;
 
 import io.unblend.logstore.Store;
+import io.unblend.nbd.server.ExportConnections;
 import java.io.PrintWriter;
 import java.lang.System.Logger.Level;
 import java.util.List;
@@ -26,15 +27,22 @@ public final class ServerCommands implements StoreAccess, Runnable {
   @Spec CommandLine.Model.CommandSpec spec;
 
   private final Store store;
+  private final ExportConnections connections;
 
-  private ServerCommands(Store store) {
+  private ServerCommands(Store store, ExportConnections connections) {
     this.store = store;
+    this.connections = connections;
   }
 
   /** Runs one command line sent to the server; returns its exit code. */
-  public static int execute(Store store, List<String> arguments, PrintWriter out, PrintWriter err) {
+  public static int execute(
+      Store store,
+      ExportConnections connections,
+      List<String> arguments,
+      PrintWriter out,
+      PrintWriter err) {
     CommandLine commandLine =
-        new CommandLine(new ServerCommands(store))
+        new CommandLine(new ServerCommands(store, connections))
             .setOut(out)
             .setErr(err)
             .setExecutionExceptionHandler(new CommandErrors());
@@ -49,7 +57,7 @@ public final class ServerCommands implements StoreAccess, Runnable {
 
   @Override
   public int run(StoreCommand command) throws Exception {
-    return command.runOn(store);
+    return command.runOn(store, connections);
   }
 
   @Override

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code unblend snapshot delete VOLUME SNAPSHOT}. */
@@ -23,12 +24,20 @@ public final class SnapshotDeleteCommand extends StoreCommand {
   @Parameters(index = "1", paramLabel = "SNAPSHOT")
   String snapshot;
 
+  @Option(
+      names = "--force",
+      description = "Delete it even while NBD clients read it, closing their connections first.")
+  boolean force;
+
   @Override
   void execute(Store store, CommandOutput out) throws StoreException, CommandFailure {
     requireSnapshot(store, volume, snapshot);
+    String exportName = volume + "@" + snapshot;
+    int closed = closeClientsOf(exportName, force, "snapshot '" + exportName + "'");
     store.deleteSnapshot(volume, snapshot);
     Map<String, Object> fields = new LinkedHashMap<>();
-    fields.put("deleted", volume + "@" + snapshot);
-    out.result(List.of("unblend: deleted snapshot " + volume + "@" + snapshot), fields);
+    fields.put("deleted", exportName);
+    fields.put("connectionsClosed", closed);
+    out.result(List.of("unblend: deleted snapshot " + exportName + closedNote(closed)), fields);
   }
 }

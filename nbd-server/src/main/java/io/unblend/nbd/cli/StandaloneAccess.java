@@ -4,6 +4,7 @@ import io.unblend.logstore.Store;
 import io.unblend.logstore.StoreException;
 import io.unblend.nativeio.Errno;
 import io.unblend.nbd.admin.AdminClient;
+import io.unblend.nbd.server.ExportConnections;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.OptionalInt;
@@ -29,7 +30,7 @@ final class StandaloneAccess implements StoreAccess {
       return forwarded.getAsInt();
     }
     try (Store store = open(options, socket)) {
-      return command.runOn(store);
+      return command.runOn(store, ExportConnections.NONE);
     }
   }
 

@@ -3,6 +3,7 @@ package io.unblend.nbd.cli;
 import io.unblend.logstore.Store;
 import io.unblend.logstore.StoreException;
 import io.unblend.logstore.Volume;
+import io.unblend.nbd.server.ExportConnections;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -22,6 +23,8 @@ abstract class StoreCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print the result as JSON, for scripts.")
   boolean json;
 
+  private ExportConnections connections = ExportConnections.NONE;
+
   @Override
   public final Integer call() throws Exception {
     return ((StoreAccess) spec.root().userObject()).run(this);
@@ -30,9 +33,37 @@ abstract class StoreCommand implements Callable<Integer> {
   /** Carries out the command on the open store. */
   abstract void execute(Store store, CommandOutput out) throws StoreException, CommandFailure;
 
-  final int runOn(Store store) throws StoreException, CommandFailure {
+  /**
+   * Runs the command on {@code store}; {@code connections} are the server's clients, which a
+   * command that deletes an export must not pull it from under.
+   */
+  final int runOn(Store store, ExportConnections connections)
+      throws StoreException, CommandFailure {
+    this.connections = connections;
     execute(store, new CommandOutput(spec.commandLine().getOut(), json));
     return 0;
+  }
+
+  final ExportConnections connections() {
+    return connections;
+  }
+
+  /**
+   * Before an export is deleted: refuses while clients use it, unless {@code force}, which closes
+   * their connections; returns how many were closed.
+   */
+  final int closeClientsOf(String exportName, boolean force, String what) throws CommandFailure {
+    int open = connections.count(exportName);
+    if (open > 0 && !force) {
+      throw new CommandFailure(
+          what
+              + " is in use by "
+              + open
+              + (open == 1 ? " NBD connection" : " NBD connections")
+              + "; disconnect its clients first, or give --force to close their connections and"
+              + " delete it");
+    }
+    return open > 0 ? connections.close(exportName) : 0;
   }
 
   final StoreOptions storeOptions() {
@@ -42,6 +73,13 @@ abstract class StoreCommand implements Callable<Integer> {
   /** The whole command line as given, to send to the server. */
   final List<String> arguments() {
     return spec.root().commandLine().getParseResult().originalArgs();
+  }
+
+  /** What a delete says about the connections it closed (nothing when there were none). */
+  static String closedNote(int closed) {
+    return closed == 0
+        ? ""
+        : " (closed " + closed + (closed == 1 ? " NBD connection)" : " NBD connections)");
   }
 
   /** The volume or clone of that name, which must exist. */

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code unblend volume delete NAME}. */
@@ -20,6 +21,11 @@ public final class VolumeDeleteCommand extends StoreCommand {
   @Parameters(index = "0", paramLabel = "NAME")
   String name;
 
+  @Option(
+      names = "--force",
+      description = "Delete it even while NBD clients use it, closing their connections first.")
+  boolean force;
+
   @Override
   void execute(Store store, CommandOutput out) throws StoreException, CommandFailure {
     if (name.contains("@")) {
@@ -33,9 +39,11 @@ public final class VolumeDeleteCommand extends StoreCommand {
               + name.substring(at + 1));
     }
     requireVolume(store, name);
+    int closed = closeClientsOf(name, force, "volume '" + name + "'");
     store.deleteVolume(name);
     Map<String, Object> fields = new LinkedHashMap<>();
     fields.put("deleted", name);
-    out.result(List.of("unblend: deleted volume " + name), fields);
+    fields.put("connectionsClosed", closed);
+    out.result(List.of("unblend: deleted volume " + name + closedNote(closed)), fields);
   }
 }

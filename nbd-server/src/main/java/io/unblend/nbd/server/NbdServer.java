@@ -41,7 +41,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * then its transmission phase. {@link #drain} answers requests in flight, refuses new ones with
  * NBD_ESHUTDOWN, then closes every connection.
  */
-public final class NbdServer implements AutoCloseable {
+public final class NbdServer implements ExportConnections, AutoCloseable {
   private static final System.Logger LOG = System.getLogger(NbdServer.class.getName());
 
   /**
@@ -63,9 +63,12 @@ public final class NbdServer implements AutoCloseable {
           Math.max(2, Runtime.getRuntime().availableProcessors()), NioIoHandler.newFactory());
   private final ChannelGroup listeners = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
   private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
-  private final List<CommandHandler> handlers = new ArrayList<>();
+  private final List<Connection> transmitting = new ArrayList<>();
   private final List<Path> sockets = new ArrayList<>();
   private final AtomicBoolean draining = new AtomicBoolean();
+
+  /** A connection in transmission: its channel, the export it chose and its request handler. */
+  private record Connection(Channel channel, String exportName, CommandHandler handler) {}
 
   /**
    * One per volume served, shared by all its connections so that a read-modify-write is ordered
@@ -145,15 +148,16 @@ public final class NbdServer implements AutoCloseable {
             limits.requestsInFlightMax(),
             draining,
             changes.computeIfAbsent(negotiated.export().volume(), VolumeChanges::new));
-    synchronized (handlers) {
-      handlers.add(handler);
+    Connection connection = new Connection(ctx.channel(), negotiated.export().name(), handler);
+    synchronized (transmitting) {
+      transmitting.add(connection);
     }
     ctx.channel()
         .closeFuture()
         .addListener(
             closed -> {
-              synchronized (handlers) {
-                handlers.remove(handler);
+              synchronized (transmitting) {
+                transmitting.remove(connection);
               }
             });
     ctx.pipeline()
@@ -181,14 +185,41 @@ public final class NbdServer implements AutoCloseable {
   }
 
   private boolean busy() {
-    synchronized (handlers) {
-      for (CommandHandler handler : handlers) {
-        if (handler.inFlight() > 0) {
+    synchronized (transmitting) {
+      for (Connection connection : transmitting) {
+        if (connection.handler().inFlight() > 0) {
           return true;
         }
       }
     }
     return false;
+  }
+
+  @Override
+  public int count(String exportName) {
+    return connectionsTo(exportName).size();
+  }
+
+  @Override
+  public int close(String exportName) {
+    List<Connection> closing = connectionsTo(exportName);
+    for (Connection connection : closing) {
+      LOG.log(
+          Level.INFO,
+          "client {0}: closing its connection to export {1}, as asked",
+          connection.channel().remoteAddress(),
+          exportName);
+      connection.channel().close().awaitUninterruptibly();
+    }
+    return closing.size();
+  }
+
+  private List<Connection> connectionsTo(String exportName) {
+    synchronized (transmitting) {
+      return transmitting.stream()
+          .filter(connection -> connection.exportName().equals(exportName))
+          .toList();
+    }
   }
 
   @Override

@@ -1,5 +1,7 @@
 package io.unblend.nbd.interop;
 
+import static io.unblend.nbd.protocol.NbdConstants.NBD_OPT_GO;
+import static io.unblend.nbd.protocol.NbdConstants.NBD_REP_ACK;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -91,6 +93,48 @@ class StoreCommandsTest {
     assertThat(deletedVolume.get("deleted").asText()).isEqualTo("copy");
     assertThat(goneVolume.exitCode()).isNotZero();
     assertThat(remaining).contains("fresh@monday", "vol@nightly").doesNotContain("fresh@nightly");
+  }
+
+  @Test
+  void deletingAnExportInUseIsRefusedUnlessForcedWhichClosesItsConnections() throws Exception {
+    cli.runSuccessfully("volume", "create", "busy", "1M");
+    cli.runSuccessfully("snapshot", "create", "busy", "then");
+    try (RawNbdConnection onVolume = transmitting("busy");
+        RawNbdConnection onSnapshot = transmitting("busy@then")) {
+      ExternalTool.Result volumeInUse = cli.run("volume", "delete", "busy");
+      ExternalTool.Result snapshotInUse = cli.run("snapshot", "delete", "busy", "then");
+      List<String> stillThere =
+          names(cli.runSuccessfully("snapshot", "list", "busy", "--json").json());
+      JsonNode forcedSnapshot =
+          cli.runSuccessfully("snapshot", "delete", "busy", "then", "--force", "--json").json();
+      boolean snapshotClientCut = onSnapshot.closedByServer();
+      JsonNode forcedVolume =
+          cli.runSuccessfully("volume", "delete", "busy", "--force", "--json").json();
+      boolean volumeClientCut = onVolume.closedByServer();
+
+      assertThat(volumeInUse.exitCode()).as(volumeInUse.describe()).isEqualTo(1);
+      assertThat(volumeInUse.stderr())
+          .contains("volume 'busy' is in use by 1 NBD connection; disconnect its clients first,")
+          .contains("give --force");
+      assertThat(snapshotInUse.exitCode()).as(snapshotInUse.describe()).isEqualTo(1);
+      assertThat(snapshotInUse.stderr()).contains("snapshot 'busy@then' is in use by 1 NBD");
+      assertThat(stillThere).containsExactly("busy@then");
+      assertThat(forcedSnapshot.get("connectionsClosed").asInt()).isEqualTo(1);
+      assertThat(snapshotClientCut).isTrue();
+      assertThat(forcedVolume.get("connectionsClosed").asInt()).isEqualTo(1);
+      assertThat(volumeClientCut).isTrue();
+      assertThat(names(cli.runSuccessfully("volume", "list", "--json").json()))
+          .doesNotContain("busy");
+    }
+  }
+
+  /** A connection that has chosen {@code export} and is in the transmission phase. */
+  private static RawNbdConnection transmitting(String export) throws Exception {
+    RawNbdConnection connection = RawNbdConnection.open(server).handshake();
+    List<RawNbdConnection.OptionReply> go =
+        connection.option(NBD_OPT_GO, RawNbdConnection.infoRequest(export));
+    assertThat(go.getLast().type()).as("NBD_OPT_GO %s", export).isEqualTo(NBD_REP_ACK);
+    return connection;
   }
 
   @Test
