@@ -109,7 +109,7 @@ public final class ServeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Map<String, Long> wanted = parseVolumes();
     checkSettings(wanted);
-    List<InetSocketAddress> addresses = parseListen();
+    List<ListenAddress> addresses = parseListen();
     long acceptedBytesMax = Math.min(1L << 30, 4 * requestBytesMax);
     if (requestBytesMax % 4096 != 0 || requestBytesMax > (1 << 30)) {
       throw new CommandLine.ParameterException(
@@ -143,9 +143,10 @@ public final class ServeCommand implements Callable<Integer> {
               new NbdServer.Limits(
                   (int) requestBytesMax, (int) acceptedBytesMax, requestsInFlightMax));
       List<String> uris = new ArrayList<>();
-      for (InetSocketAddress address : addresses) {
-        InetSocketAddress bound = listen(server, address);
-        String host = bound.getAddress().getHostAddress();
+      for (ListenAddress address : addresses) {
+        InetSocketAddress bound = listen(server, address.socketAddress());
+        // As given ("::1", "localhost"), not the JDK's long form of the bound address.
+        String host = address.host();
         host = host.contains(":") ? "[" + host + "]" : host;
         uris.add("nbd://" + host + ":" + bound.getPort() + "/" + firstVolume(store, wanted));
       }
@@ -278,8 +279,11 @@ public final class ServeCommand implements Callable<Integer> {
     return parsed;
   }
 
-  private List<InetSocketAddress> parseListen() {
-    List<InetSocketAddress> parsed = new ArrayList<>();
+  /** A --listen address, with its host as the user wrote it (for the URIs printed). */
+  private record ListenAddress(String host, InetSocketAddress socketAddress) {}
+
+  private List<ListenAddress> parseListen() {
+    List<ListenAddress> parsed = new ArrayList<>();
     if (listen.isEmpty() && sockets.isEmpty()) {
       listen.add("127.0.0.1:10809");
     }
@@ -295,7 +299,7 @@ public final class ServeCommand implements Callable<Integer> {
         if (number < 0 || number > 65535 || host.isEmpty()) {
           throw new NumberFormatException();
         }
-        parsed.add(new InetSocketAddress(host, number));
+        parsed.add(new ListenAddress(host, new InetSocketAddress(host, number)));
       } catch (NumberFormatException e) {
         throw new CommandLine.ParameterException(
             spec.commandLine(),
