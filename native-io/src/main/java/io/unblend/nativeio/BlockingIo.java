@@ -150,7 +150,10 @@ public final class BlockingIo {
   private int awaitResult(long userData) throws NativeIoException {
     Integer result;
     while ((result = arrived.remove(userData)) == null) {
-      engine.awaitCompletions(1, keep);
+      if (engine.awaitCompletions(1, keep) == 0 && engine.inFlight() == 0) {
+        throw new IllegalStateException(
+            "operation " + userData + " has no completion and nothing is in flight");
+      }
     }
     return result;
   }
