@@ -53,6 +53,11 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
   private Replies replies;
   private Runnable afterReply;
 
+  /** Replies written from other threads whose follow-up task has not run yet, and their bytes. */
+  private final AtomicInteger repliesQueued = new AtomicInteger();
+
+  private final AtomicLong repliedBytes = new AtomicLong();
+
   public CommandHandler(
       Negotiated negotiated,
       int payloadBytesMax,
@@ -73,6 +78,11 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
     replies = new Replies(ctx.alloc(), negotiated.replyMode());
     afterReply =
         () -> {
+          replyDone(repliedBytes.getAndSet(0));
+          if (repliesQueued.decrementAndGet() == 0) {
+            ctx.flush();
+          }
+          // Decided on the event loop only, so a stale decision can never leave reading off.
           updateAutoRead(ctx);
           closeIfIdle(ctx);
         };
@@ -328,16 +338,28 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
   private void finish(ChannelHandlerContext ctx, NbdRequest request, ByteBuf... parts) {
     long bytes = requestBytes(request);
     request.release();
-    ctx.writeAndFlush(parts.length == 1 ? parts[0] : Unpooled.wrappedBuffer(parts));
-    inFlight.decrementAndGet();
-    inFlightBytes.addAndGet(-bytes);
-    // Decided on the event loop only, so a stale decision can never leave reading switched off.
+    ByteBuf reply = parts.length == 1 ? parts[0] : Unpooled.wrappedBuffer(parts);
     if (ctx.executor().inEventLoop()) {
+      ctx.writeAndFlush(reply);
+      replyDone(bytes);
       updateAutoRead(ctx);
       closeIfIdle(ctx);
-    } else {
-      ctx.executor().execute(afterReply);
+      return;
     }
+    // From the storage thread, completions come in bursts: the reply is queued to the event loop
+    // unflushed, and the task queued after it flushes only if no other reply was queued since.
+    // Tasks run in order, so the last one flushes every reply written before it; and the request
+    // counts as answered only there, after its reply was written, so a disconnect waiting for the
+    // last answer cannot close the channel before the reply is on it.
+    repliedBytes.addAndGet(bytes);
+    repliesQueued.incrementAndGet();
+    ctx.write(reply);
+    ctx.executor().execute(afterReply);
+  }
+
+  private void replyDone(long bytes) {
+    inFlight.decrementAndGet();
+    inFlightBytes.addAndGet(-bytes);
   }
 
   private void updateAutoRead(ChannelHandlerContext ctx) {
