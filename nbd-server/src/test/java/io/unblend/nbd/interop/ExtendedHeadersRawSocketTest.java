@@ -13,8 +13,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -315,6 +317,40 @@ class ExtendedHeadersRawSocketTest {
       ExtendedChunk reply = session.connection().readExtendedChunk();
       assertThat(reply.cookie()).isEqualTo(0xaaa1);
       assertThat(reply.type()).isEqualTo(NBD_REPLY_TYPE_NONE);
+      assertThat(session.connection().closedByServer()).isTrue();
+    }
+  }
+
+  @Test
+  void discAnswersEveryRequestInFlightBeforeClosing() throws IOException {
+    // "NBD_CMD_DISC": "The server MUST handle all outstanding requests". Many at once, so that
+    // their replies leave the storage thread in bursts while the disconnect is already read.
+    try (Session session = open("errors")) {
+      Set<Long> sent = new HashSet<>();
+      for (long cookie = 1; cookie <= 64; cookie++) {
+        long offset = cookie * 4096;
+        if (cookie % 2 == 0) {
+          byte[] data = random((int) cookie, 4096);
+          session
+              .connection()
+              .sendExtendedRequest(
+                  NBD_CMD_FLAG_PAYLOAD_LEN, NBD_CMD_WRITE, cookie, offset, data.length, data);
+        } else {
+          session.connection().sendExtendedRequest(0, NBD_CMD_READ, cookie, offset, 4096, null);
+        }
+        sent.add(cookie);
+      }
+      session.connection().sendExtendedRequest(0, NBD_CMD_DISC, 1000, 0, 0, null);
+
+      Set<Long> answered = new HashSet<>();
+      while (answered.size() < sent.size()) {
+        List<ExtendedChunk> reply = session.connection().readExtendedReply();
+        assertThat(reply.getLast().flags() & NBD_REPLY_FLAG_DONE).isNotZero();
+        assertThat(answered.add(reply.getFirst().cookie()))
+            .as("one reply for cookie %d", reply.getFirst().cookie())
+            .isTrue();
+      }
+      assertThat(answered).isEqualTo(sent);
       assertThat(session.connection().closedByServer()).isTrue();
     }
   }
