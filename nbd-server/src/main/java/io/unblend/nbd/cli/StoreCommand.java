@@ -44,10 +44,6 @@ abstract class StoreCommand implements Callable<Integer> {
     return 0;
   }
 
-  final ExportConnections connections() {
-    return connections;
-  }
-
   /**
    * Before an export is deleted: refuses while clients use it, unless {@code force}, which closes
    * their connections; returns how many were closed.
