@@ -108,6 +108,9 @@ run_mode() {
     FAILED+=("$mode")
   fi
   stop_server
+  # Each store preallocates its whole log: keep the server's log, not the store.
+  cp "$WORK/server.log" "$WORK/$mode.server.log"
+  rm -rf "$WORK/store-$mode"
 }
 
 TESTER=$WORK/nbd-tester-client
