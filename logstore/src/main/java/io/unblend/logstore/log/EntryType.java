@@ -28,6 +28,15 @@ public enum EntryType {
    */
   RELOCATE(9);
 
+  /** Indexed by code; read for every entry of every batch, so no copy of {@code values()}. */
+  private static final EntryType[] BY_CODE = new EntryType[16];
+
+  static {
+    for (EntryType type : values()) {
+      BY_CODE[type.code] = type;
+    }
+  }
+
   private final byte code;
 
   EntryType(int code) {
@@ -40,11 +49,6 @@ public enum EntryType {
 
   /** The type for a code, or {@code null} for a code no version of the format uses. */
   public static EntryType of(byte code) {
-    for (EntryType type : values()) {
-      if (type.code == code) {
-        return type;
-      }
-    }
-    return null;
+    return code >= 0 && code < BY_CODE.length ? BY_CODE[code] : null;
   }
 }
