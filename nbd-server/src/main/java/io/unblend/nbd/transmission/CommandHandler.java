@@ -3,7 +3,6 @@ package io.unblend.nbd.transmission;
 import static io.unblend.nbd.protocol.NbdConstants.*;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.unblend.logstore.BlockStatusRun;
@@ -51,12 +50,9 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
   private final AtomicLong inFlightBytes = new AtomicLong();
   private volatile boolean disconnecting;
   private Replies replies;
-  private Runnable afterReply;
 
-  /** Replies written from other threads whose follow-up task has not run yet, and their bytes. */
+  /** Replies from other threads whose task has not run yet. */
   private final AtomicInteger repliesQueued = new AtomicInteger();
-
-  private final AtomicLong repliedBytes = new AtomicLong();
 
   public CommandHandler(
       Negotiated negotiated,
@@ -76,16 +72,6 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     replies = new Replies(ctx.alloc(), negotiated.replyMode());
-    afterReply =
-        () -> {
-          replyDone(repliedBytes.getAndSet(0));
-          if (repliesQueued.decrementAndGet() == 0) {
-            ctx.flush();
-          }
-          // Decided on the event loop only, so a stale decision can never leave reading off.
-          updateAutoRead(ctx);
-          closeIfIdle(ctx);
-        };
     LOG.log(
         Level.INFO,
         "client {0} opened export {1} ({2} replies)",
@@ -332,29 +318,46 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
   // ---- completion ------------------------------------------------------------------------------
 
   /**
-   * Sends a whole reply in one write, so that no other reply can come between its parts, and frees
-   * the request's slot.
+   * Writes a whole reply's parts in one event-loop task, so that no other reply can come between
+   * them, and frees the request's slot.
    */
   private void finish(ChannelHandlerContext ctx, NbdRequest request, ByteBuf... parts) {
     long bytes = requestBytes(request);
     request.release();
-    ByteBuf reply = parts.length == 1 ? parts[0] : Unpooled.wrappedBuffer(parts);
     if (ctx.executor().inEventLoop()) {
-      ctx.writeAndFlush(reply);
-      replyDone(bytes);
-      updateAutoRead(ctx);
-      closeIfIdle(ctx);
+      writeParts(ctx, parts);
+      ctx.flush();
+      answered(ctx, bytes);
       return;
     }
-    // From the storage thread, completions come in bursts: the reply is queued to the event loop
-    // unflushed, and the task queued after it flushes only if no other reply was queued since.
-    // Tasks run in order, so the last one flushes every reply written before it; and the request
-    // counts as answered only there, after its reply was written, so a disconnect waiting for the
-    // last answer cannot close the channel before the reply is on it.
-    repliedBytes.addAndGet(bytes);
+    // From the storage thread, completions come in bursts: each reply is written unflushed by a
+    // task of its own, and the task flushes only if no other reply was queued since. Tasks run in
+    // order, so the last one flushes every reply written before it; and the request counts as
+    // answered only there, after its reply was written, so a disconnect waiting for the last
+    // answer cannot close the channel before the reply is on it.
     repliesQueued.incrementAndGet();
-    ctx.write(reply);
-    ctx.executor().execute(afterReply);
+    ctx.executor()
+        .execute(
+            () -> {
+              writeParts(ctx, parts);
+              if (repliesQueued.decrementAndGet() == 0) {
+                ctx.flush();
+              }
+              answered(ctx, bytes);
+            });
+  }
+
+  private static void writeParts(ChannelHandlerContext ctx, ByteBuf[] parts) {
+    for (ByteBuf part : parts) {
+      ctx.write(part);
+    }
+  }
+
+  private void answered(ChannelHandlerContext ctx, long bytes) {
+    replyDone(bytes);
+    // Decided on the event loop only, so a stale decision can never leave reading off.
+    updateAutoRead(ctx);
+    closeIfIdle(ctx);
   }
 
   private void replyDone(long bytes) {
