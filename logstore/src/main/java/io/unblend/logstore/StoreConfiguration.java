@@ -33,7 +33,9 @@ import io.unblend.nativeio.NativeIoException;
  * @param cleanerInFlightBytes bytes of live data the cleaner moves at a time while free segments
  *     are merely few; four times as many when they fall to half its start threshold (default 2 MiB)
  * @param mapExtentsMax extents over all volume maps (about 48 heap bytes each); writes that would
- *     need more fail with ENOSPC
+ *     need more fail with ENOSPC. The default ({@link #defaultMapExtentsMax}) lets the maps take
+ *     half of the JVM's maximum heap, and at most 20 million extents, so that a server on a small
+ *     host answers ENOSPC before it runs out of memory
  * @param locking take the store's lock (and create the directory); off only for simulated disks
  * @param engines how the store opens I/O engines (one for the storage thread, one for the
  *     checkpointer)
@@ -131,6 +133,18 @@ public record StoreConfiguration(
     require(engines != null, "engines", engines, "an engine factory");
   }
 
+  /** Heap bytes one extent takes in a map, rounded up (40 with compact object headers). */
+  public static final int MAP_BYTES_PER_EXTENT = 48;
+
+  /**
+   * The default of {@code mapExtentsMax}: as many extents as half of the JVM's maximum heap holds,
+   * at most 20 million (a checkpoint of that many takes about half a gigabyte).
+   */
+  public static long defaultMapExtentsMax() {
+    long heapHalf = Runtime.getRuntime().maxMemory() / 2;
+    return Math.clamp(heapHalf / MAP_BYTES_PER_EXTENT, 1024, 20_000_000);
+  }
+
   /** The defaults for a data directory or device: 1 GiB log, 64 MiB segments. */
   public static Builder at(StoreLocation location) {
     return new Builder(location);
@@ -183,7 +197,7 @@ public record StoreConfiguration(
     private int readBuffers = 64;
     private long checkpointIntervalBytes = 256L << 20;
     private long cleanerInFlightBytes = 2L << 20;
-    private long mapExtentsMax = 20_000_000;
+    private long mapExtentsMax = defaultMapExtentsMax();
     private boolean locking = true;
     private EngineFactory engines =
         depth ->

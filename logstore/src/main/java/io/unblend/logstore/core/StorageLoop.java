@@ -660,7 +660,10 @@ public final class StorageLoop implements Runnable, CompletionHandler {
           "the volume maps hold "
               + state.extentCount()
               + " extents, the limit set by mapExtentsMax="
-              + config.mapExtentsMax());
+              + config.mapExtentsMax()
+              + " (by default half of the JVM's maximum heap at "
+              + StoreConfiguration.MAP_BYTES_PER_EXTENT
+              + " bytes each: a larger -Xmx raises it)");
     }
     return null;
   }
