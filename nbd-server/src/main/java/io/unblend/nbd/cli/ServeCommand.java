@@ -173,6 +173,7 @@ public final class ServeCommand implements Callable<Integer> {
                       running.drain(10_000);
                       running.close();
                       store.close();
+                      System.out.println("unblend: stopped; store " + location.path() + " closed");
                     } catch (IOException | InterruptedException e) {
                       System.err.println("unblend: shutdown: " + e.getMessage());
                     } finally {

@@ -39,6 +39,7 @@ public final class ServerProcess implements AutoCloseable {
   private final String host;
   private final int port;
   private final List<String> output;
+  private final Thread reader;
 
   private ServerProcess(
       Process process,
@@ -46,8 +47,10 @@ public final class ServerProcess implements AutoCloseable {
       Path socket,
       String host,
       int port,
-      List<String> output) {
+      List<String> output,
+      Thread reader) {
     this.process = process;
+    this.reader = reader;
     this.dataDirectory = dataDirectory;
     this.socket = socket;
     this.host = host;
@@ -150,7 +153,8 @@ public final class ServerProcess implements AutoCloseable {
             dataDirectory.resolve("nbd.sock"),
             tcp.group(1),
             Integer.parseInt(tcp.group(2)),
-            output);
+            output,
+            reader);
       } catch (ExecutionException | TimeoutException e) {
         process.destroyForcibly().waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         reader.join(STOP_TIMEOUT.toMillis());
@@ -242,13 +246,15 @@ public final class ServerProcess implements AutoCloseable {
 
   /** Sends SIGTERM and waits for the process to end; returns its exit code. */
   public int stop() throws InterruptedException {
-    process.destroy();
+    // Through the handle: Process.destroy also closes the pipe, losing what the server prints
+    // while it stops.
+    process.toHandle().destroy();
     return awaitExit("SIGTERM");
   }
 
   /** Sends SIGKILL (kill -9): nothing is drained, flushed or closed. */
   public int kill() throws InterruptedException {
-    process.destroyForcibly();
+    process.toHandle().destroyForcibly();
     return awaitExit("SIGKILL");
   }
 
@@ -265,6 +271,8 @@ public final class ServerProcess implements AutoCloseable {
               + "; output:\n"
               + output());
     }
+    // The process is gone; its last lines are read once the pipe reaches its end.
+    reader.join(STOP_TIMEOUT.toMillis());
     return process.exitValue();
   }
 

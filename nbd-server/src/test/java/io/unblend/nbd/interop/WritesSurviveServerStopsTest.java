@@ -71,6 +71,10 @@ class WritesSurviveServerStopsTest {
         server.uri("vol"));
 
     server.stop();
+    // What the drain logs is not lost to java.util.logging's own shutdown hook.
+    assertThat(server.output())
+        .contains("NBD server drained and closed")
+        .contains("unblend: stopped; store ");
     server = ServerProcess.in(dataDirectory).volume("vol", "16M").start();
 
     assertThat(readBack())
