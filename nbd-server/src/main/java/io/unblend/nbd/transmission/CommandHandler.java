@@ -20,6 +20,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -336,15 +337,23 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
     // answered only there, after its reply was written, so a disconnect waiting for the last
     // answer cannot close the channel before the reply is on it.
     repliesQueued.incrementAndGet();
-    ctx.executor()
-        .execute(
-            () -> {
-              writeParts(ctx, parts);
-              if (repliesQueued.decrementAndGet() == 0) {
-                ctx.flush();
-              }
-              answered(ctx, bytes);
-            });
+    try {
+      ctx.executor()
+          .execute(
+              () -> {
+                writeParts(ctx, parts);
+                if (repliesQueued.decrementAndGet() == 0) {
+                  ctx.flush();
+                }
+                answered(ctx, bytes);
+              });
+    } catch (RejectedExecutionException stopped) {
+      // The event loop has shut down (the server stopped before this request finished): no one
+      // will write the reply, so free it.
+      for (ByteBuf part : parts) {
+        part.release();
+      }
+    }
   }
 
   private static void writeParts(ChannelHandlerContext ctx, ByteBuf[] parts) {
