@@ -8,6 +8,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -119,9 +120,17 @@ public final class NbdServer implements ExportConnections, AutoCloseable {
     return binding.channel();
   }
 
+  /**
+   * Replies waiting for a client beyond the high mark stop the connection reading requests (see
+   * CommandHandler), until they fall below the low mark.
+   */
+  private static final WriteBufferWaterMark REPLIES_WAITING =
+      new WriteBufferWaterMark(4 << 20, 16 << 20);
+
   private ServerBootstrap bootstrap() {
     return new ServerBootstrap()
         .group(boss, workers)
+        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, REPLIES_WAITING)
         .childHandler(
             new ChannelInitializer<Channel>() {
               @Override

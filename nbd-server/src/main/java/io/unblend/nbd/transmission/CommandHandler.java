@@ -17,6 +17,7 @@ import io.unblend.nbd.protocol.Replies;
 import io.unblend.nbd.protocol.ReplyMode;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -52,6 +53,14 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
   private volatile boolean disconnecting;
   private Replies replies;
 
+  /** Requests decoded while there was no room, in arrival order; only the event loop uses it. */
+  private final ArrayDeque<NbdRequest> waiting = new ArrayDeque<>();
+
+  /** The size of {@link #waiting}, for other threads. */
+  private final AtomicInteger waitingCount = new AtomicInteger();
+
+  private boolean startingWaiting;
+
   /** Replies from other threads whose task has not run yet. */
   private final AtomicInteger repliesQueued = new AtomicInteger();
 
@@ -84,6 +93,12 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
     LOG.log(Level.INFO, "client {0} closed export {1}", client(ctx), negotiated.export().name());
+    // Never started, never answered: the client is gone.
+    NbdRequest unstarted;
+    while ((unstarted = waiting.pollFirst()) != null) {
+      waitingCount.decrementAndGet();
+      unstarted.release();
+    }
     super.channelInactive(ctx);
   }
 
@@ -96,6 +111,38 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
       closeIfIdle(ctx);
       return;
     }
+    // One socket read can hold many requests, all decoded at once: those beyond the room wait
+    // here, in order, holding no buffers of their own, until replies make room.
+    if (!waiting.isEmpty() || !hasRoom(ctx)) {
+      waiting.addLast(request);
+      waitingCount.incrementAndGet();
+      updateAutoRead(ctx);
+      return;
+    }
+    start(ctx, request);
+  }
+
+  /**
+   * Starts the requests waiting for room, oldest first, while there is room. A request answered at
+   * once (an invalid one, CACHE) comes back here through {@link #answered}; the outer loop goes on
+   * instead, so that a long queue of them does not recurse.
+   */
+  private void startWaiting(ChannelHandlerContext ctx) {
+    if (startingWaiting) {
+      return;
+    }
+    startingWaiting = true;
+    try {
+      while (!waiting.isEmpty() && hasRoom(ctx)) {
+        waitingCount.decrementAndGet();
+        start(ctx, waiting.pollFirst());
+      }
+    } finally {
+      startingWaiting = false;
+    }
+  }
+
+  private void start(ChannelHandlerContext ctx, NbdRequest request) {
     inFlight.incrementAndGet();
     inFlightBytes.addAndGet(requestBytes(request));
     updateAutoRead(ctx);
@@ -364,6 +411,7 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
 
   private void answered(ChannelHandlerContext ctx, long bytes) {
     replyDone(bytes);
+    startWaiting(ctx);
     // Decided on the event loop only, so a stale decision can never leave reading off.
     updateAutoRead(ctx);
     closeIfIdle(ctx);
@@ -374,16 +422,34 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
     inFlightBytes.addAndGet(-bytes);
   }
 
+  /**
+   * Replies that wait for the client beyond the channel's high water mark make it unwritable: no
+   * more requests are read until the client takes them, so a client that does not read cannot make
+   * the server hold its replies without bound.
+   */
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+    startWaiting(ctx);
+    updateAutoRead(ctx);
+    super.channelWritabilityChanged(ctx);
+  }
+
+  /** Whether another request may start: below both limits, and replies not piling up. */
+  private boolean hasRoom(ChannelHandlerContext ctx) {
+    return inFlight.get() < inFlightMax
+        && inFlightBytes.get() < IN_FLIGHT_BYTES_MAX
+        && ctx.channel().isWritable();
+  }
+
   private void updateAutoRead(ChannelHandlerContext ctx) {
-    boolean room =
-        inFlight.get() < inFlightMax && inFlightBytes.get() < IN_FLIGHT_BYTES_MAX && !disconnecting;
+    boolean room = hasRoom(ctx) && waiting.isEmpty() && !disconnecting;
     if (ctx.channel().config().isAutoRead() != room) {
       ctx.channel().config().setAutoRead(room);
     }
   }
 
   private void closeIfIdle(ChannelHandlerContext ctx) {
-    if (disconnecting && inFlight.get() == 0) {
+    if (disconnecting && inFlight.get() == 0 && waiting.isEmpty()) {
       ctx.flush();
       ctx.close();
     }
@@ -393,9 +459,9 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
     return request.type == NBD_CMD_READ || request.type == NBD_CMD_WRITE ? request.length : 0;
   }
 
-  /** Requests still being carried out on this connection. */
+  /** Requests still being carried out on this connection, or waiting to start. */
   public int inFlight() {
-    return inFlight.get();
+    return inFlight.get() + waitingCount.get();
   }
 
   @Override
