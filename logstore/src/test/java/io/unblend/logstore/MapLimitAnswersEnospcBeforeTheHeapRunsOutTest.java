@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -18,27 +17,15 @@ import org.junit.jupiter.api.io.TempDir;
  * StoreConfiguration#defaultMapExtentsMax}).
  */
 class MapLimitAnswersEnospcBeforeTheHeapRunsOutTest {
-  private static final String HEAP = "-Xmx24m";
+  private static final String HEAP = "24m";
 
   @TempDir Path folder;
 
   @Test
   void scatteredWritesInA24MiBHeapGetEnospcAtTheLimit() throws Exception {
     Path stderr = folder.resolve("child.stderr");
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("--enable-native-access=ALL-UNNAMED");
-    command.add(HEAP);
-    command.add("-XX:+UseSerialGC");
-    for (String name : System.getProperties().stringPropertyNames()) {
-      if (name.startsWith("unblend.io.")) {
-        command.add("-D" + name + "=" + System.getProperty(name));
-      }
-    }
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(ScatteredSectorWriter.class.getName());
-    command.add(folder.resolve("store").toString());
+    List<String> command =
+        ChildJvm.command(HEAP, ScatteredSectorWriter.class, folder.resolve("store").toString());
     Process child = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
     String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     boolean exited = child.waitFor(120, TimeUnit.SECONDS);

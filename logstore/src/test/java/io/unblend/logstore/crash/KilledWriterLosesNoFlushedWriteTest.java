@@ -2,6 +2,7 @@ package io.unblend.logstore.crash;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.unblend.logstore.ChildJvm;
 import io.unblend.logstore.Store;
 import io.unblend.logstore.Volume;
 import io.unblend.logstore.checkpoint.Recovery;
@@ -130,24 +131,15 @@ class KilledWriterLosesNoFlushedWriteTest {
   private ChildRun runAndKill(Path directory, int cycle, SplittableRandom random, String context)
       throws Exception {
     Path stderr = folder.resolve("child-" + cycle + ".stderr");
-    List<String> command = new ArrayList<>();
-    command.add(ProcessHandle.current().info().command().orElse(javaFromHome()));
-    command.add("--enable-native-access=ALL-UNNAMED");
-    command.add("-Xmx256m");
-    command.add("-XX:+UseSerialGC");
     // The engine choice and other native-io settings of this run apply to the child too.
-    for (String name : System.getProperties().stringPropertyNames()) {
-      if (name.startsWith("unblend.io.")) {
-        command.add("-D" + name + "=" + System.getProperty(name));
-      }
-    }
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(CrashWriter.class.getName());
-    command.add(directory.toString());
-    command.add(Long.toString(cycle * GENERATIONS_PER_CYCLE));
-    command.add(Long.toString(random.nextLong()));
-    command.add(Long.toString(CHILD_LIFETIME_MILLIS_MAX));
+    List<String> command =
+        ChildJvm.command(
+            "256m",
+            CrashWriter.class,
+            directory.toString(),
+            Long.toString(cycle * GENERATIONS_PER_CYCLE),
+            Long.toString(random.nextLong()),
+            Long.toString(CHILD_LIFETIME_MILLIS_MAX));
     Moment moment = cycle % KILL_WHILE_OPENING_EVERY == 0 ? Moment.OPENING : Moment.FIRST_GUARANTEE;
     long delayMillis = random.nextLong(moment.delayMillisMin, moment.delayMillisMax + 1);
 
@@ -237,10 +229,6 @@ class KilledWriterLosesNoFlushedWriteTest {
       Thread.currentThread().interrupt();
       return "(no thread dump: interrupted)";
     }
-  }
-
-  private static String javaFromHome() {
-    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
   private static String childStatus(Process child, Path stderr) {
