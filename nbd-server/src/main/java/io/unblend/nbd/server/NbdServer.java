@@ -46,6 +46,13 @@ public final class NbdServer implements ExportConnections, AutoCloseable {
   private static final System.Logger LOG = System.getLogger(NbdServer.class.getName());
 
   /**
+   * Replies waiting for a client beyond the high mark stop the connection reading requests (see
+   * CommandHandler), until they fall below the low mark.
+   */
+  private static final WriteBufferWaterMark REPLIES_WAITING =
+      new WriteBufferWaterMark(4 << 20, 16 << 20);
+
+  /**
    * Limits of the protocol layer, each a named setting of the serve command.
    *
    * @param advertisedPayloadBytesMax the maximum payload announced in NBD_INFO_BLOCK_SIZE
@@ -119,13 +126,6 @@ public final class NbdServer implements ExportConnections, AutoCloseable {
     }
     return binding.channel();
   }
-
-  /**
-   * Replies waiting for a client beyond the high mark stop the connection reading requests (see
-   * CommandHandler), until they fall below the low mark.
-   */
-  private static final WriteBufferWaterMark REPLIES_WAITING =
-      new WriteBufferWaterMark(4 << 20, 16 << 20);
 
   private ServerBootstrap bootstrap() {
     return new ServerBootstrap()

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,19 +31,11 @@ class SlowClientHoldsBackItsRequestsTest {
   private static final long RSS_GROWTH_MAX_BYTES = 160L << 20;
 
   @TempDir Path dataDirectory;
-  private ServerProcess server;
-
-  @AfterEach
-  void stopServer() {
-    if (server != null) {
-      server.close();
-    }
-  }
 
   @Test
   void unreadRepliesStopTheServerReadingRequests() throws Exception {
-    server = ServerProcess.in(dataDirectory).volume("vol", "64M").start();
-    try (RawNbdConnection connection = RawNbdConnection.open(server).handshake()) {
+    try (ServerProcess server = ServerProcess.in(dataDirectory).volume("vol", "64M").start();
+        RawNbdConnection connection = RawNbdConnection.open(server).handshake()) {
       List<RawNbdConnection.OptionReply> go =
           connection.option(NBD_OPT_GO, RawNbdConnection.infoRequest("vol"));
       assertThat(go.getLast().type()).as("NBD_OPT_GO").isEqualTo(NBD_REP_ACK);
