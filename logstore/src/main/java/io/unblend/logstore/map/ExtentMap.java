@@ -1,37 +1,32 @@
 package io.unblend.logstore.map;
 
-import java.security.SecureRandom;
-
 /**
  * A volume's map from logical 512-byte sectors to log addresses (also in 512-byte sectors), kept as
  * extents: one entry per run of sectors whose log addresses continue, or that are all
  * allocated-zero. Unmapped sectors are holes.
  *
- * <p><b>Shape.</b> The extents are the nodes of a treap (see {@link ExtentTreap}) that is split and
- * joined for every range operation, with one node of 48 bytes per extent. A B-tree with array
- * leaves would take about half of that per extent when its leaves are full, but needs splitting,
- * borrowing and merging of leaves, and copies a whole leaf on the first write after a snapshot; a
- * treap needs no rebalancing code at all, which matters more here than the memory: 48 bytes is
- * within the 64-byte budget, and a volume of 10<sup>6</sup> extents costs 48 MB.
+ * <p><b>Shape.</b> The extents lie in the leaves of a copy-on-write B-tree ({@link ExtentTree}) of
+ * up to 64 extents per leaf, stored as parallel arrays: 20 bytes per extent in a full leaf, about
+ * 30 under random writes (leaves about two-thirds full), where a tree of one object per extent took
+ * 40–48. A lookup reads a few wide nodes instead of some 30 scattered ones, which is what a random
+ * write into a large map spends its time on. See ADR 0010.
  *
  * <p><b>Canonical extents.</b> Adjacent extents whose addresses continue are merged, so sequential
  * writes build one extent, except that no extent crosses a multiple of {@link
- * ExtentNode#WINDOW_SECTORS} (512 GiB), which keeps lengths in an int. The extents therefore depend
- * only on what each sector maps to, never on the order of the writes.
+ * ExtentWindows#WINDOW_SECTORS} (512 GiB), which keeps lengths in an int. The extents therefore
+ * depend only on what each sector maps to, never on the order of the writes.
  *
- * <p><b>Cost.</b> With n extents: {@link #put} and {@link #remove} take expected O(log n + k) for k
- * extents replaced, {@link #forEach} O(log n) per piece visited, {@link #forEachExtent} O(n),
- * {@link #snapshot} O(1), and the {@link Builder} O(n) in total. The first write after a snapshot
- * copies the O(log n) nodes on its path. A random 4 KiB put into a map of 10<sup>6</sup> extents
- * took about 3 µs here (bench {@code ExtentMapMemory}), mostly cache misses down a path of some 30
- * nodes; if that ever matters, a B-tree's few wide nodes are the way to fewer misses.
+ * <p><b>Cost.</b> With n extents: {@link #put} and {@link #remove} take O(log n + k) for k extents
+ * replaced, {@link #forEach} O(log n) per leaf visited, {@link #forEachExtent} O(n), {@link
+ * #snapshot} O(1), and the {@link Builder} O(n) in total. The first write after a snapshot copies
+ * the O(log n) nodes on its path, a leaf of up to 64 extents among them.
  *
  * <p><b>Threads.</b> A map belongs to one thread at a time (the storage thread); there is no
- * locking. A snapshot may be handed to another thread (the checkpointer) and read there while the
- * original keeps changing on its own thread, because the nodes they share are never written again.
- * Hand it over through something that orders memory (a concurrent queue, an executor), and from
- * then on leave the snapshot to that thread: {@link #snapshot} itself writes to the map it is
- * called on.
+ * locking, and even reading a map uses state of its own. A snapshot may be handed to another thread
+ * (the checkpointer) and read there while the original keeps changing on its own thread, because
+ * the nodes they share are never written again. Hand it over through something that orders memory
+ * (a concurrent queue, an executor), and from then on leave the snapshot to that thread: {@link
+ * #snapshot} itself writes to the map it is called on.
  */
 public final class ExtentMap {
   /** The address of an allocated-zero extent, written by WRITE_ZEROES without punching a hole. */
@@ -43,27 +38,19 @@ public final class ExtentMap {
   /** Every sector and log address lies below 2^54, so that its byte offset fits in a long. */
   public static final long SECTOR_LIMIT = 1L << 54;
 
-  private static final SecureRandom PRIORITY_SEEDS = new SecureRandom();
-
-  private ExtentNode root;
-  private ExtentTreap treap;
+  private ExtentTree tree;
   private long extentCount;
   private long mappedSectors;
 
   /** An empty map: every sector is a hole. */
   public ExtentMap() {
-    this(null, newTreap(), 0, 0);
+    this(new ExtentTree(), 0, 0);
   }
 
-  private ExtentMap(ExtentNode root, ExtentTreap treap, long extentCount, long mappedSectors) {
-    this.root = root;
-    this.treap = treap;
+  private ExtentMap(ExtentTree tree, long extentCount, long mappedSectors) {
+    this.tree = tree;
     this.extentCount = extentCount;
     this.mappedSectors = mappedSectors;
-  }
-
-  private static ExtentTreap newTreap() {
-    return new ExtentTreap(PRIORITY_SEEDS.nextLong());
   }
 
   /**
@@ -72,8 +59,8 @@ public final class ExtentMap {
    * seeing it.
    */
   public ExtentMap snapshot() {
-    ExtentMap snapshot = new ExtentMap(root, treap.successor(), extentCount, mappedSectors);
-    treap = treap.successor();
+    ExtentMap snapshot = new ExtentMap(tree.successor(), extentCount, mappedSectors);
+    tree = tree.successor();
     return snapshot;
   }
 
@@ -91,40 +78,21 @@ public final class ExtentMap {
       return;
     }
     long endSector = startSector + sectorCount;
-    ExtentNode upper = carve(startSector, endSector, removed);
-    ExtentNode lower = root;
-    long pieceEndSector = endSector;
-    ExtentNode next = ExtentTreap.min(upper);
-    if (next != null
-        && ExtentNode.mergeable(endSector, sectorCount, address, next.startSector, next.address)) {
-      upper = treap.removeMin(upper);
-      pieceEndSector = next.endSector();
-      extentCount--;
-    }
-    long position = startSector;
-    ExtentNode previous = ExtentTreap.max(lower);
-    if (previous != null
-        && ExtentNode.mergeable(
-            previous.endSector(),
-            previous.lengthSectors(),
-            previous.address,
-            startSector,
-            address)) {
-      // Growing the previous extent in place is what keeps sequential writes free of allocation.
-      long grownEndSector =
-          Math.min(pieceEndSector, ExtentNode.windowEndSector(previous.startSector));
-      lower = treap.resizeMax(lower, grownEndSector - previous.startSector);
-      position = grownEndSector;
-    }
+    carve(startSector, endSector, removed);
+    long pieceEndSector = absorbNext(endSector, sectorCount, address);
+    long position = growPrevious(startSector, pieceEndSector, address);
     while (position < pieceEndSector) {
-      long chunkEndSector = Math.min(pieceEndSector, ExtentNode.windowEndSector(position));
-      long chunkAddress = ExtentAddresses.advance(address, position - startSector);
-      lower =
-          treap.appendMax(lower, treap.newNode(position, chunkEndSector - position, chunkAddress));
+      long chunkEndSector = Math.min(pieceEndSector, ExtentWindows.windowEndSector(position));
+      ExtentLeaf leaf = tree.writableLeafAt(position);
+      leaf.insert(
+          leaf.lastStartingBefore(position) + 1,
+          position,
+          chunkEndSector - position,
+          ExtentAddresses.advance(address, position - startSector));
+      tree.leafChanged();
       extentCount++;
       position = chunkEndSector;
     }
-    root = treap.join(lower, upper);
     mappedSectors += sectorCount;
     checkCounters();
   }
@@ -138,60 +106,106 @@ public final class ExtentMap {
     if (sectorCount == 0) {
       return;
     }
-    ExtentNode upper = carve(startSector, startSector + sectorCount, removed);
-    root = treap.join(root, upper);
+    carve(startSector, startSector + sectorCount, removed);
     checkCounters();
   }
 
   /**
-   * Takes {@code [startSector, endSector)} out of the tree and reports each piece it held. Leaves
-   * the extents below the range in {@link #root} and returns those above it, so that the caller
-   * joins the two with or without a new extent between them.
+   * Takes {@code [startSector, endSector)} out of the map, one leaf at a time, and reports each
+   * piece it held; an extent reaching past either end keeps its part outside.
    */
-  private ExtentNode carve(long startSector, long endSector, ExtentConsumer removed) {
-    treap.split(root, startSector);
-    ExtentNode lower = treap.takeLower();
-    ExtentNode middle = treap.takeUpper();
-    ExtentNode straddler = ExtentTreap.max(lower);
-    if (straddler != null && straddler.endSector() > startSector) {
-      long straddlerEndSector = straddler.endSector();
-      report(
-          removed,
-          straddler.addressAt(startSector),
-          Math.min(straddlerEndSector, endSector) - startSector);
-      if (straddlerEndSector > endSector) {
-        ExtentNode tail =
-            treap.newNode(
-                endSector, straddlerEndSector - endSector, straddler.addressAt(endSector));
-        middle = treap.prependMin(middle, tail);
-        extentCount++;
+  private void carve(long startSector, long endSector, ExtentConsumer removed) {
+    while (true) {
+      ExtentLeaf leaf = tree.writableLeafAt(startSector);
+      int index = leaf.firstEndingAfter(startSector);
+      if (index == leaf.count) {
+        long nextLeafSector = tree.nextLeafSector();
+        if (nextLeafSector == ExtentTree.NO_NEXT_LEAF || nextLeafSector >= endSector) {
+          return;
+        }
+        leaf = tree.writableLeafAt(nextLeafSector);
+        index = 0;
       }
-      lower = treap.resizeMax(lower, startSector - straddler.startSector);
+      if (leaf.start(index) >= endSector) {
+        return;
+      }
+      if (leaf.start(index) < startSector) {
+        long straddlerEndSector = leaf.end(index);
+        report(
+            removed,
+            leaf.addressAt(index, startSector),
+            Math.min(straddlerEndSector, endSector) - startSector);
+        if (straddlerEndSector > endSector) {
+          long tailAddress = leaf.addressAt(index, endSector);
+          leaf.resize(index, startSector - leaf.start(index));
+          leaf.insert(index + 1, endSector, straddlerEndSector - endSector, tailAddress);
+          extentCount++;
+          tree.leafChanged();
+          return;
+        }
+        leaf.resize(index, startSector - leaf.start(index));
+        index++;
+      }
+      int last = index;
+      while (last < leaf.count && leaf.end(last) <= endSector) {
+        report(removed, leaf.address(last), leaf.length(last));
+        extentCount--;
+        last++;
+      }
+      boolean rangeEndsHere = last < leaf.count;
+      if (rangeEndsHere && leaf.start(last) < endSector) {
+        report(removed, leaf.address(last), endSector - leaf.start(last));
+        leaf.clipFront(last, endSector);
+      }
+      leaf.remove(index, last);
+      tree.leafChanged();
+      if (rangeEndsHere) {
+        return;
+      }
     }
-    treap.split(middle, endSector);
-    ExtentNode replaced = treap.takeLower();
-    ExtentNode upper = treap.takeUpper();
-    ExtentNode last = ExtentTreap.max(replaced);
-    if (last != null && last.endSector() > endSector) {
-      ExtentNode tail =
-          treap.newNode(endSector, last.endSector() - endSector, last.addressAt(endSector));
-      upper = treap.prependMin(upper, tail);
-      extentCount++;
-    }
-    forget(replaced, endSector, removed);
-    root = lower;
-    return upper;
   }
 
-  /** Reports the extents of a subtree taken out of the map, clipped to {@code endSector}. */
-  private void forget(ExtentNode node, long endSector, ExtentConsumer removed) {
-    if (node == null) {
-      return;
+  /**
+   * Merges the extent starting at {@code endSector}, if it continues the new run, into the run:
+   * removes it and returns where the run now ends.
+   */
+  private long absorbNext(long endSector, long sectorCount, long address) {
+    ExtentLeaf leaf = tree.leafAt(endSector);
+    int index = leaf.lastStartingBefore(endSector + 1);
+    if (index < 0 || leaf.start(index) != endSector) {
+      return endSector;
     }
-    forget(node.left, endSector, removed);
-    report(removed, node.address, Math.min(node.endSector(), endSector) - node.startSector);
+    long nextAddress = leaf.address(index);
+    long nextEndSector = leaf.end(index);
+    if (!ExtentWindows.mergeable(endSector, sectorCount, address, endSector, nextAddress)) {
+      return endSector;
+    }
+    leaf = tree.writableLeafAt(endSector);
+    leaf.remove(index, index + 1);
+    tree.leafChanged();
     extentCount--;
-    forget(node.right, endSector, removed);
+    return nextEndSector;
+  }
+
+  /**
+   * Grows the extent ending at {@code startSector}, if the new run continues it, over as much of
+   * the run as its window allows, and returns where the rest of the run starts.
+   */
+  private long growPrevious(long startSector, long pieceEndSector, long address) {
+    ExtentLeaf leaf = tree.leafAt(startSector);
+    int index = leaf.lastStartingBefore(startSector);
+    if (index < 0
+        || !ExtentWindows.mergeable(
+            leaf.end(index), leaf.length(index), leaf.address(index), startSector, address)) {
+      return startSector;
+    }
+    leaf = tree.writableLeafAt(startSector);
+    long previousStartSector = leaf.start(index);
+    long grownEndSector =
+        Math.min(pieceEndSector, ExtentWindows.windowEndSector(previousStartSector));
+    // Growing the previous extent in place is what keeps sequential writes free of allocation.
+    leaf.resize(index, grownEndSector - previousStartSector);
+    return grownEndSector;
   }
 
   private void report(ExtentConsumer removed, long address, long sectorCount) {
@@ -203,58 +217,61 @@ public final class ExtentMap {
    * Visits {@code [startSector, startSector + sectorCount)} in ascending order as contiguous pieces
    * clipped to the range: mapped pieces with the address of their first sector, allocated zeroes
    * with {@link #ZERO}, unmapped gaps with {@link #HOLE}. Pieces follow the extents, so two
-   * adjacent pieces may continue each other where an extent ends at a window boundary.
+   * adjacent pieces may continue each other where an extent ends at a window boundary. The visitor
+   * must not change this map.
    */
   public void forEach(long startSector, long sectorCount, ExtentVisitor visitor) {
     checkRange(startSector, sectorCount);
     long endSector = startSector + sectorCount;
     long position = startSector;
     while (position < endSector) {
-      ExtentNode extent = firstEndingAfter(position);
-      if (extent == null || extent.startSector >= endSector) {
-        visitor.visit(position, endSector - position, HOLE);
+      ExtentLeaf leaf = tree.leafAt(position);
+      long nextLeafSector = tree.nextLeafSector();
+      int index = leaf.firstEndingAfter(position);
+      while (index < leaf.count && position < endSector) {
+        long extentStartSector = leaf.start(index);
+        if (extentStartSector >= endSector) {
+          break;
+        }
+        if (extentStartSector > position) {
+          visitor.visit(position, extentStartSector - position, HOLE);
+          position = extentStartSector;
+        }
+        long pieceEndSector = Math.min(leaf.end(index), endSector);
+        visitor.visit(position, pieceEndSector - position, leaf.addressAt(index, position));
+        position = pieceEndSector;
+        index++;
+      }
+      if (position >= endSector) {
         return;
       }
-      if (extent.startSector > position) {
-        visitor.visit(position, extent.startSector - position, HOLE);
-        position = extent.startSector;
-      }
-      long pieceEndSector = Math.min(extent.endSector(), endSector);
-      visitor.visit(position, pieceEndSector - position, extent.addressAt(position));
-      position = pieceEndSector;
-    }
-  }
-
-  /**
-   * The extent that holds {@code sector} or else the first one after it; searching from the root
-   * for each piece keeps {@link #forEach} free of allocation and recursion.
-   */
-  private ExtentNode firstEndingAfter(long sector) {
-    ExtentNode found = null;
-    ExtentNode node = root;
-    while (node != null) {
-      if (node.endSector() > sector) {
-        found = node;
-        node = node.left;
-      } else {
-        node = node.right;
+      long holeEndSector =
+          index < leaf.count || nextLeafSector == ExtentTree.NO_NEXT_LEAF
+              ? endSector
+              : Math.min(nextLeafSector, endSector);
+      if (holeEndSector > position) {
+        visitor.visit(position, holeEndSector - position, HOLE);
+        position = holeEndSector;
       }
     }
-    return found;
   }
 
   /** Visits every extent in ascending order, for checkpoints and for deleting a volume. */
   public void forEachExtent(ExtentVisitor visitor) {
-    visitInOrder(root, visitor);
+    visitInOrder(tree.root(), visitor);
   }
 
-  private static void visitInOrder(ExtentNode node, ExtentVisitor visitor) {
-    if (node == null) {
+  private static void visitInOrder(ExtentTreeNode node, ExtentVisitor visitor) {
+    if (node instanceof ExtentBranch branch) {
+      for (int index = 0; index < branch.count; index++) {
+        visitInOrder(branch.children[index], visitor);
+      }
       return;
     }
-    visitInOrder(node.left, visitor);
-    visitor.visit(node.startSector, node.lengthSectors(), node.address);
-    visitInOrder(node.right, visitor);
+    ExtentLeaf leaf = (ExtentLeaf) node;
+    for (int index = 0; index < leaf.count; index++) {
+      visitor.visit(leaf.start(index), leaf.length(index), leaf.address(index));
+    }
   }
 
   public long extentCount() {
@@ -268,19 +285,21 @@ public final class ExtentMap {
 
   /** Walks the whole tree in O(n); a malformed map is a bug and throws IllegalStateException. */
   void checkInvariants() {
-    ExtentMapInvariants.check(root, treap, extentCount, mappedSectors);
+    ExtentMapInvariants.check(tree, extentCount, mappedSectors);
   }
 
   /** The cheap part of {@link #checkInvariants}, checked after every change. */
   private void checkCounters() {
-    if (extentCount < 0 || mappedSectors < extentCount || (root == null) != (extentCount == 0)) {
+    if (extentCount < 0
+        || mappedSectors < extentCount
+        || (tree.root().count == 0) != (extentCount == 0)) {
       throw new IllegalStateException(
           "extent map counters broken: extentCount "
               + extentCount
               + ", mappedSectors "
               + mappedSectors
               + ", empty tree "
-              + (root == null));
+              + (tree.root().count == 0));
     }
   }
 
@@ -320,8 +339,7 @@ public final class ExtentMap {
    * The finished tree is checked in full before it is handed out.
    */
   public static final class Builder {
-    private final ExtentTreap treap = newTreap();
-    private final SortedTreeAssembler assembler = new SortedTreeAssembler(treap);
+    private final ExtentTreeBuilder tree = new ExtentTreeBuilder();
     private long pendingStartSector;
     private long pendingEndSector;
     private long pendingAddress;
@@ -374,7 +392,7 @@ public final class ExtentMap {
       checkNotBuilt();
       flushPending();
       built = true;
-      ExtentMap map = new ExtentMap(assembler.takeRoot(), treap, extentCount, mappedSectors);
+      ExtentMap map = new ExtentMap(tree.build(), extentCount, mappedSectors);
       map.checkInvariants();
       return map;
     }
@@ -392,9 +410,9 @@ public final class ExtentMap {
       }
       long position = pendingStartSector;
       while (position < pendingEndSector) {
-        long chunkEndSector = Math.min(pendingEndSector, ExtentNode.windowEndSector(position));
+        long chunkEndSector = Math.min(pendingEndSector, ExtentWindows.windowEndSector(position));
         long chunkAddress = ExtentAddresses.advance(pendingAddress, position - pendingStartSector);
-        assembler.append(treap.newNode(position, chunkEndSector - position, chunkAddress));
+        tree.append(position, chunkEndSector - position, chunkAddress);
         extentCount++;
         position = chunkEndSector;
       }

@@ -2,23 +2,32 @@ package io.unblend.logstore.map;
 
 /**
  * Walks a whole map and throws {@link IllegalStateException} at the first broken invariant: the
- * extents are in order and do not overlap, adjacent ones that could be one are, every node outranks
- * its children, the counters match, and a node the map may write hangs below writable nodes only
- * (else another map could see the write).
+ * extents are in order and do not overlap, adjacent ones that could be one are, every key is its
+ * child's first sector, every node but the root is between {@link ExtentTreeNode#MINIMUM} and
+ * {@link ExtentTreeNode#CAPACITY} entries with all leaves at one depth, the counters match, and a
+ * node the map may write hangs below writable nodes only (else another map could see the write).
  */
 final class ExtentMapInvariants {
-  private final ExtentTreap treap;
-  private ExtentNode previous;
+  private final ExtentTree tree;
+  private int leafDepth = -1;
+  private boolean hasPrevious;
+  private long previousStartSector;
+  private long previousLengthSectors;
+  private long previousAddress;
   private long extentCount;
   private long mappedSectors;
 
-  private ExtentMapInvariants(ExtentTreap treap) {
-    this.treap = treap;
+  private ExtentMapInvariants(ExtentTree tree) {
+    this.tree = tree;
   }
 
-  static void check(ExtentNode root, ExtentTreap treap, long extentCount, long mappedSectors) {
-    ExtentMapInvariants walk = new ExtentMapInvariants(treap);
-    walk.visit(root, true);
+  static void check(ExtentTree tree, long extentCount, long mappedSectors) {
+    ExtentMapInvariants walk = new ExtentMapInvariants(tree);
+    ExtentTreeNode root = tree.root();
+    if (root instanceof ExtentBranch branch && branch.count < 2) {
+      throw broken("the root branch has " + branch.count + " children");
+    }
+    walk.visit(root, 0, true, true);
     if (walk.extentCount != extentCount || walk.mappedSectors != mappedSectors) {
       throw broken(
           "the map counts "
@@ -32,65 +41,87 @@ final class ExtentMapInvariants {
     }
   }
 
-  private void visit(ExtentNode node, boolean parentWritable) {
-    if (node == null) {
-      return;
-    }
-    boolean writable = node.owner == treap;
+  private void visit(ExtentTreeNode node, int depth, boolean isRoot, boolean parentWritable) {
+    boolean writable = tree.owns(node);
     if (writable && !parentWritable) {
-      throw broken("extent at sector " + node.startSector + " is writable below a shared node");
+      throw broken("a node at depth " + depth + " is writable below a shared node");
     }
-    checkRank(node, node.left);
-    checkRank(node, node.right);
-    visit(node.left, writable);
-    checkAfterPrevious(node);
-    if (node.endSector() > ExtentMap.SECTOR_LIMIT
-        || (node.address != ExtentMap.ZERO
-            && node.address + node.lengthSectors() > ExtentMap.SECTOR_LIMIT)) {
-      throw broken("extent at sector " + node.startSector + " reaches past the sector limit");
+    if (node.count > ExtentTreeNode.CAPACITY || (!isRoot && node.count < ExtentTreeNode.MINIMUM)) {
+      throw broken("a node at depth " + depth + " holds " + node.count + " entries");
     }
-    previous = node;
-    extentCount++;
-    mappedSectors += node.lengthSectors();
-    visit(node.right, writable);
-  }
-
-  private void checkRank(ExtentNode parent, ExtentNode child) {
-    if (child != null && treap.outranks(child, parent)) {
-      throw broken(
-          "extent at sector "
-              + child.startSector
-              + " outranks its parent at sector "
-              + parent.startSector);
-    }
-  }
-
-  private void checkAfterPrevious(ExtentNode node) {
-    if (previous == null) {
+    if (node instanceof ExtentBranch branch) {
+      for (int index = 0; index < branch.count; index++) {
+        ExtentTreeNode child = branch.children[index];
+        visit(child, depth + 1, false, writable);
+        if (branch.firstSectors[index] != child.firstSector()) {
+          throw broken(
+              "key "
+                  + branch.firstSectors[index]
+                  + " at depth "
+                  + depth
+                  + " names a child starting at sector "
+                  + child.firstSector());
+        }
+      }
       return;
     }
-    if (previous.endSector() > node.startSector) {
+    if (leafDepth < 0) {
+      leafDepth = depth;
+    } else if (leafDepth != depth) {
+      throw broken("leaves at depths " + leafDepth + " and " + depth);
+    }
+    ExtentLeaf leaf = (ExtentLeaf) node;
+    for (int index = 0; index < leaf.count; index++) {
+      checkExtent(leaf.start(index), leaf.length(index), leaf.address(index));
+    }
+  }
+
+  private void checkExtent(long startSector, long lengthSectors, long address) {
+    long endSector = startSector + lengthSectors;
+    if (lengthSectors < 1
+        || startSector < 0
+        || address < ExtentMap.ZERO
+        || endSector > ExtentWindows.windowEndSector(startSector)) {
       throw broken(
           "extent at sector "
-              + previous.startSector
-              + " ends at sector "
-              + previous.endSector()
-              + ", after the next one starts at "
-              + node.startSector);
+              + startSector
+              + " of "
+              + lengthSectors
+              + " sectors at address "
+              + address
+              + " is empty, negative or crosses a window");
     }
-    if (ExtentNode.mergeable(
-        previous.endSector(),
-        previous.lengthSectors(),
-        previous.address,
-        node.startSector,
-        node.address)) {
-      throw broken(
-          "extents at sectors "
-              + previous.startSector
-              + " and "
-              + node.startSector
-              + " continue each other but were not merged");
+    if (endSector > ExtentMap.SECTOR_LIMIT
+        || (address != ExtentMap.ZERO && address + lengthSectors > ExtentMap.SECTOR_LIMIT)) {
+      throw broken("extent at sector " + startSector + " reaches past the sector limit");
     }
+    if (hasPrevious) {
+      long previousEndSector = previousStartSector + previousLengthSectors;
+      if (previousEndSector > startSector) {
+        throw broken(
+            "extent at sector "
+                + previousStartSector
+                + " ends at sector "
+                + previousEndSector
+                + ", after the next one starts at "
+                + startSector);
+      }
+      if (ExtentWindows.mergeable(
+          previousEndSector, previousLengthSectors, previousAddress, startSector, address)) {
+        throw broken(
+            "extents at sectors "
+                + previousStartSector
+                + " and "
+                + startSector
+                + " continue each other but were not merged");
+      }
+    }
+    hasPrevious = true;
+    previousStartSector = startSector;
+    previousLengthSectors = lengthSectors;
+    previousAddress = address;
+    extentCount++;
+    mappedSectors += lengthSectors;
   }
 
   private static IllegalStateException broken(String what) {

@@ -41,7 +41,7 @@ class BuilderRestoresCheckpointedExtentsTest {
 
   @Test
   void aRunLongerThanAWindowIsCutAtTheBoundary() {
-    long window = ExtentNode.WINDOW_SECTORS;
+    long window = ExtentWindows.WINDOW_SECTORS;
     ExtentMap map = ExtentMap.builder().add(window - 8, window, 0).build();
     assertThat(Piece.extents(map))
         .containsExactly(new Piece(window - 8, 8, 0), new Piece(window, window - 8, 8));

@@ -154,7 +154,7 @@ class ExtentMapMatchesModelTest {
 
   @Provide
   Arbitrary<Long> baseSectors() {
-    long window = ExtentNode.WINDOW_SECTORS;
+    long window = ExtentWindows.WINDOW_SECTORS;
     return Arbitraries.of(
         (long) MARGIN_SECTORS, window - RANGE_SECTORS / 2, 5 * window - 100, window - 1);
   }

@@ -6,7 +6,7 @@ import org.junit.jupiter.api.Test;
 
 /** Extents are cut at every multiple of 2^30 sectors, so their lengths fit in an int. */
 class ExtentsNeverCrossAWindowTest {
-  private static final long WINDOW = ExtentNode.WINDOW_SECTORS;
+  private static final long WINDOW = ExtentWindows.WINDOW_SECTORS;
 
   @Test
   void aWriteOverThreeWindowsIsThreeExtents() {

@@ -80,7 +80,7 @@ final class SectorModel {
       boolean continues =
           index > 0
               && addresses[index - 1] != ExtentMap.HOLE
-              && ExtentNode.mergeable(
+              && ExtentWindows.mergeable(
                   baseSector + index, 1, addresses[index - 1], baseSector + index, address);
       if (!continues) {
         extents++;

@@ -1,0 +1,158 @@
+package io.unblend.logstore.map;
+
+/**
+ * Up to {@link #CAPACITY} extents in ascending order, as three parallel arrays: 20 bytes per extent
+ * when full, against the 40–48 of an object per extent.
+ */
+final class ExtentLeaf extends ExtentTreeNode {
+  final long[] starts = new long[CAPACITY + 1];
+  final long[] addresses = new long[CAPACITY + 1];
+  final int[] lengths = new int[CAPACITY + 1];
+
+  ExtentLeaf(Object owner) {
+    super(owner);
+  }
+
+  long start(int index) {
+    return starts[index];
+  }
+
+  long end(int index) {
+    return starts[index] + lengths[index];
+  }
+
+  int length(int index) {
+    return lengths[index];
+  }
+
+  long address(int index) {
+    return addresses[index];
+  }
+
+  /** The log sector that holds logical {@code sector}, which lies in extent {@code index}. */
+  long addressAt(int index, long sector) {
+    return ExtentAddresses.advance(addresses[index], sector - starts[index]);
+  }
+
+  @Override
+  long firstSector() {
+    return starts[0];
+  }
+
+  /** The index of the last extent starting before {@code sector}, or -1. */
+  int lastStartingBefore(long sector) {
+    int low = 0;
+    int high = count - 1;
+    while (low <= high) {
+      int middle = (low + high) >>> 1;
+      if (starts[middle] < sector) {
+        low = middle + 1;
+      } else {
+        high = middle - 1;
+      }
+    }
+    return high;
+  }
+
+  /** The index of the extent holding {@code sector}, else of the first after it, else count. */
+  int firstEndingAfter(long sector) {
+    int index = lastStartingBefore(sector + 1);
+    return index >= 0 && end(index) > sector ? index : index + 1;
+  }
+
+  void insert(int index, long startSector, long lengthSectors, long address) {
+    int moved = count - index;
+    System.arraycopy(starts, index, starts, index + 1, moved);
+    System.arraycopy(addresses, index, addresses, index + 1, moved);
+    System.arraycopy(lengths, index, lengths, index + 1, moved);
+    starts[index] = startSector;
+    addresses[index] = address;
+    count++;
+    resize(index, lengthSectors);
+  }
+
+  /** Removes the extents {@code [from, to)}. */
+  void remove(int from, int to) {
+    int moved = count - to;
+    System.arraycopy(starts, to, starts, from, moved);
+    System.arraycopy(addresses, to, addresses, from, moved);
+    System.arraycopy(lengths, to, lengths, from, moved);
+    count -= to - from;
+  }
+
+  /** Moves the end of extent {@code index}, keeping its start. */
+  void resize(int index, long lengthSectors) {
+    long startSector = starts[index];
+    if (lengthSectors < 1
+        || startSector + lengthSectors > ExtentWindows.windowEndSector(startSector)) {
+      throw new IllegalStateException(
+          "extent at sector "
+              + startSector
+              + " would have "
+              + lengthSectors
+              + " sectors: empty or crossing a window of "
+              + ExtentWindows.WINDOW_SECTORS);
+    }
+    lengths[index] = (int) lengthSectors;
+  }
+
+  /** Moves the start of extent {@code index} forward to {@code sector}, keeping its end. */
+  void clipFront(int index, long sector) {
+    long endSector = end(index);
+    addresses[index] = addressAt(index, sector);
+    starts[index] = sector;
+    resize(index, endSector - sector);
+  }
+
+  @Override
+  ExtentLeaf copyFor(Object newOwner) {
+    ExtentLeaf copy = new ExtentLeaf(newOwner);
+    copy.copyRange(this, 0, 0, count);
+    copy.count = count;
+    return copy;
+  }
+
+  @Override
+  ExtentLeaf emptySibling(Object newOwner) {
+    return new ExtentLeaf(newOwner);
+  }
+
+  @Override
+  void moveTail(int index, ExtentTreeNode right) {
+    ExtentLeaf leaf = (ExtentLeaf) right;
+    leaf.copyRange(this, index, 0, count - index);
+    leaf.count = count - index;
+    count = index;
+  }
+
+  @Override
+  void appendAll(ExtentTreeNode right) {
+    ExtentLeaf leaf = (ExtentLeaf) right;
+    copyRange(leaf, 0, count, leaf.count);
+    count += leaf.count;
+    leaf.count = 0;
+  }
+
+  @Override
+  void shiftToRight(int entries, ExtentTreeNode right) {
+    ExtentLeaf leaf = (ExtentLeaf) right;
+    leaf.copyRange(leaf, 0, entries, leaf.count);
+    leaf.copyRange(this, count - entries, 0, entries);
+    leaf.count += entries;
+    count -= entries;
+  }
+
+  @Override
+  void shiftFromRight(int entries, ExtentTreeNode right) {
+    ExtentLeaf leaf = (ExtentLeaf) right;
+    copyRange(leaf, 0, count, entries);
+    count += entries;
+    leaf.remove(0, entries);
+  }
+
+  private void copyRange(ExtentLeaf from, int fromIndex, int toIndex, int entries) {
+    System.arraycopy(from.starts, fromIndex, starts, toIndex, entries);
+    System.arraycopy(from.addresses, fromIndex, addresses, toIndex, entries);
+    System.arraycopy(from.lengths, fromIndex, lengths, toIndex, entries);
+  }
+}
