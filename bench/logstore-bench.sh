@@ -33,8 +33,9 @@
 #   LOGSTORE_FIO_RAMP_SECONDS  fio's ramp time before each run (default 1)
 #   LOGSTORE_REPEATS         rounds; the table shows medians (default 3)
 #   LOGSTORE_VOLUME_BYTES    size of each of the 4 volumes; fio's file is 4 times this (default 512M)
-#   LOGSTORE_LOG_BYTES       log of the write benchmarks' store; a run must fit, as there is no
-#                            cleaner yet (default 3G)
+#   LOGSTORE_LOG_BYTES       log of the write benchmarks' store; a run must fit, so that the
+#                            cleaner never works during a measurement (default 8G: 5 s at 250k
+#                            writes/s of 4 KiB take 5 GiB)
 #   LOGSTORE_RECOVERY        recovery variants, "WRITE_BYTES:PATTERN:IN_FLIGHT" separated by
 #                            spaces (default "1M:sequential:8 4K:random:32": large batches and a
 #                            small map, then ~13 000 small batches and a map of ~1.6 x 10^5
@@ -52,7 +53,7 @@ WARMUP_SECONDS=${LOGSTORE_WARMUP_SECONDS:-2}
 FIO_RAMP_SECONDS=${LOGSTORE_FIO_RAMP_SECONDS:-1}
 REPEATS=${LOGSTORE_REPEATS:-3}
 VOLUME_BYTES=${LOGSTORE_VOLUME_BYTES:-512M}
-LOG_BYTES=${LOGSTORE_LOG_BYTES:-3G}
+LOG_BYTES=${LOGSTORE_LOG_BYTES:-8G}
 RECOVERY_VARIANTS=${LOGSTORE_RECOVERY:-"1M:sequential:8 4K:random:32"}
 RECOVERY_BYTES=${LOGSTORE_RECOVERY_BYTES:-1G}
 RECOVERY_BATCH_BYTES=${LOGSTORE_RECOVERY_BATCH_BYTES:-1M}

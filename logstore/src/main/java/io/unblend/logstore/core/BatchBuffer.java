@@ -17,11 +17,18 @@ import java.util.Set;
  * buffers, the requests with parts in it, and, once sealed, where it lies in the log. A fixed set
  * of these cycles between open, in flight and free, so the write path allocates no buffers. Writes
  * are packed at 512-byte granularity; only the whole batch is padded to a block.
+ *
+ * <p>The data area follows room for the largest header in one buffer. The header is built apart,
+ * because its size is known only when the batch is sealed; sealing copies it to just before the
+ * data, so that the batch goes to the log as one write ({@link #image}).
  */
 final class BatchBuffer {
+  private static final long HEADER_ROOM_BYTES = (long) BatchHeader.MAX_BLOCKS * Bytes.BLOCK_BYTES;
+
   final int slot;
   final MemorySegment header;
   final MemorySegment data;
+  private final MemorySegment area;
   private final int entriesMax;
   private final long dataSectorsMax;
   private long dataSectorsLimit = Long.MAX_VALUE;
@@ -48,14 +55,14 @@ final class BatchBuffer {
   int segment;
   long offsetBytes;
   long dataAddress;
-  int writesInFlight;
   boolean written;
 
   BatchBuffer(int slot, Arena arena, int dataBytesMax, int entriesMax) {
     this.slot = slot;
     this.header =
         arena.allocate((long) BatchHeader.MAX_BLOCKS * Bytes.BLOCK_BYTES, Bytes.BLOCK_BYTES);
-    this.data = arena.allocate(dataBytesMax, Bytes.BLOCK_BYTES);
+    this.area = arena.allocate(HEADER_ROOM_BYTES + dataBytesMax, Bytes.BLOCK_BYTES);
+    this.data = area.asSlice(HEADER_ROOM_BYTES, dataBytesMax);
     this.entriesMax = entriesMax;
     this.dataSectorsMax = dataBytesMax / Bytes.SECTOR_BYTES;
   }
@@ -174,6 +181,14 @@ final class BatchBuffer {
     BatchHeader.seal(
         header, storeId, blocks, sequenceNumber, epoch, entries, data, dataSectors, cold);
     this.sequence = sequenceNumber;
+    long headerBytes = headerBytes();
+    MemorySegment.copy(header, 0, area, HEADER_ROOM_BYTES - headerBytes, headerBytes);
+  }
+
+  /** The sealed batch as the log holds it: header blocks, then the padded data area. */
+  MemorySegment image() {
+    long headerBytes = headerBytes();
+    return area.asSlice(HEADER_ROOM_BYTES - headerBytes, headerBytes + dataBytesPadded());
   }
 
   /** Ready to be filled again. */
@@ -185,7 +200,6 @@ final class BatchBuffer {
     entries = 0;
     dataSectors = 0;
     mayUseReserve = true;
-    writesInFlight = 0;
     written = false;
   }
 }

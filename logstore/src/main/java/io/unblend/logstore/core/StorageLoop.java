@@ -41,8 +41,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
   private static final System.Logger LOG = System.getLogger(StorageLoop.class.getName());
 
   private static final long KIND_SHIFT = 56;
-  private static final long BATCH_HEADER = 1L << KIND_SHIFT;
-  private static final long BATCH_DATA = 5L << KIND_SHIFT;
+  private static final long BATCH = 1L << KIND_SHIFT;
   private static final long READ = 2L << KIND_SHIFT;
   private static final long DATASYNC = 3L << KIND_SHIFT;
   private static final long PREWRITE = 4L << KIND_SHIFT;
@@ -790,14 +789,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     }
     long offset = layout.byteOffsetOf(batch.segment, batch.offsetBytes);
     requirePrepared(
-        engine.prepareWrite(layout.log().file(), offset, header, BATCH_HEADER | batch.slot));
-    batch.writesInFlight = 1;
-    if (data.byteSize() > 0) {
-      requirePrepared(
-          engine.prepareWrite(
-              layout.log().file(), offset + headerBytes, data, BATCH_DATA | batch.slot));
-      batch.writesInFlight = 2;
-    }
+        engine.prepareWrite(layout.log().file(), offset, batch.image(), BATCH | batch.slot));
     // The device starts on the batch while this thread updates the maps; nothing reads them
     // before this method returns, and completions are only taken later.
     engine.submit();
@@ -827,8 +819,8 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     }
   }
 
-  private void batchWritten(BatchBuffer batch, int result, long expectedBytes) {
-    if (result < 0 || result != expectedBytes) {
+  private void batchWritten(BatchBuffer batch, int result) {
+    if (result < 0 || result != batch.totalBytes()) {
       fail(
           new StoreException(
               Errno.EIO,
@@ -840,9 +832,6 @@ public final class StorageLoop implements Runnable, CompletionHandler {
                   + batch.offsetBytes
                   + " failed: "
                   + (result < 0 ? Errno.nameOf(-result) : "short write of " + result)));
-      return;
-    }
-    if (--batch.writesInFlight > 0) {
       return;
     }
     batch.written = true;
@@ -1113,10 +1102,8 @@ public final class StorageLoop implements Runnable, CompletionHandler {
   public void onCompletion(long userData, int result) {
     long kind = userData & ~INDEX_MASK;
     int index = (int) (userData & INDEX_MASK);
-    if (kind == BATCH_HEADER) {
-      batchWritten(batches[index], result, batches[index].headerBytes());
-    } else if (kind == BATCH_DATA) {
-      batchWritten(batches[index], result, batches[index].dataBytesPadded());
+    if (kind == BATCH) {
+      batchWritten(batches[index], result);
     } else if (kind == READ) {
       reads.completed(index, result);
     } else if (kind == DATASYNC) {
