@@ -21,6 +21,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -98,6 +99,10 @@ public final class StorageLoop implements Runnable, CompletionHandler {
   private final IntPredicate isHead = this::isHead;
   private boolean coldWentLast;
   private final ArrayDeque<Request.Logged> waiting = new ArrayDeque<>();
+
+  /** Segments last found free for a head, one more than the reserve: see clientRoomAssured. */
+  private final int[] reusableHints = new int[RESERVE_SEGMENTS + 1];
+
   private long nextSequence;
   private long completedSequence;
 
@@ -192,6 +197,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
         new Cleaner(
             state, config.batchBytesMax(), config.batchEntriesMax(), config.cleanerInFlightBytes());
     this.zeros = arena.allocate(PREWRITE_CHUNK_BYTES, Bytes.BLOCK_BYTES);
+    Arrays.fill(reusableHints, -1);
   }
 
   /** Starts the thread; requests may be submitted from then on. */
@@ -409,14 +415,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
    * rest of the head segment can take, and clients wait when that is nothing.
    */
   private boolean clientRoomAssured() {
-    long floor = reuseFloor();
-    int reusable = 0;
-    for (int s = 0; s < segments.segmentCount() && reusable <= RESERVE_SEGMENTS; s++) {
-      if (!isHead(s) && !cleaner.isCleaning(s) && segments.isReusable(s, floor, durableSequence)) {
-        reusable++;
-      }
-    }
-    if (reusable > RESERVE_SEGMENTS) {
+    if (moreReusableThanTheReserve()) {
       open.limitDataSectors(Long.MAX_VALUE);
       return true;
     }
@@ -425,6 +424,44 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     long sectors = head.dataSectorsFitting(headerWorstBytes);
     open.limitDataSectors(sectors);
     return sectors > 0 && open.freeDataSectors() > 0;
+  }
+
+  /**
+   * Whether more segments than {@link #RESERVE_SEGMENTS} are free for a head. Runs before every
+   * batch, so it first checks the segments it found last time and scans the log (thousands of
+   * segments on a large device) only when one of them was taken.
+   */
+  private boolean moreReusableThanTheReserve() {
+    if (segments.unreferencedSegments() - unreferencedHeads() <= RESERVE_SEGMENTS) {
+      return false; // Reusable segments are unreferenced ones: not enough of those either.
+    }
+    long floor = reuseFloor();
+    int reusable = 0;
+    for (int hint : reusableHints) {
+      if (hint >= 0 && isFreeForHead(hint, floor)) {
+        reusable++;
+      }
+    }
+    if (reusable == reusableHints.length) {
+      return true;
+    }
+    reusable = 0;
+    for (int s = 0; s < segments.segmentCount(); s++) {
+      if (isFreeForHead(s, floor)) {
+        reusableHints[reusable++] = s;
+        if (reusable == reusableHints.length) {
+          return true;
+        }
+      }
+    }
+    Arrays.fill(reusableHints, reusable, reusableHints.length, -1);
+    return false;
+  }
+
+  private boolean isFreeForHead(int segment, long floor) {
+    return !isHead(segment)
+        && !cleaner.isCleaning(segment)
+        && segments.isReusable(segment, floor, durableSequence);
   }
 
   /**
@@ -738,7 +775,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     int best = -1;
     int free = 0;
     for (int s = 0; s < segments.segmentCount(); s++) {
-      if (isHead(s) || cleaner.isCleaning(s) || !segments.isReusable(s, floor, durableSequence)) {
+      if (!isFreeForHead(s, floor)) {
         continue;
       }
       free++;
@@ -902,7 +939,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     long floor = reuseFloor();
     long room = movesHead.roomBytes();
     for (int s = 0; s < segments.segmentCount(); s++) {
-      if (!isHead(s) && !cleaner.isCleaning(s) && segments.isReusable(s, floor, durableSequence)) {
+      if (isFreeForHead(s, floor)) {
         room += segmentBytes;
       }
     }
