@@ -87,10 +87,11 @@ public record StoreConfiguration(
     require(
         batchBytesMax >= Bytes.BLOCK_BYTES
             && batchBytesMax % Bytes.BLOCK_BYTES == 0
-            && batchBytesMax <= segmentBytes / 2,
+            && batchBytesMax <= segmentBytes / 2
+            && batchBytesMax <= BATCH_BYTES_LIMIT,
         "batchBytesMax",
         batchBytesMax,
-        "a multiple of 4096, at most half a segment");
+        "a multiple of 4096, at most half a segment and at most " + BATCH_BYTES_LIMIT);
     require(
         batchEntriesMax >= 1 && batchEntriesMax <= BatchHeader.MAX_ENTRIES,
         "batchEntriesMax",
@@ -134,10 +135,19 @@ public record StoreConfiguration(
   }
 
   /**
-   * Heap bytes budgeted per extent in a map: about 31 under random writes and 22 as rebuilt from a
-   * checkpoint (ADR 0010), with room for leaves that trims left a quarter full.
+   * The largest data area of a batch: with its largest header, a batch is written in one operation,
+   * which the I/O engine limits.
    */
-  public static final int MAP_BYTES_PER_EXTENT = 48;
+  private static final int BATCH_BYTES_LIMIT =
+      IoEngine.MAX_TRANSFER_BYTES - BatchHeader.MAX_BLOCKS * Bytes.BLOCK_BYTES;
+
+  /**
+   * Heap bytes budgeted per extent in a map: about 31 are used under random writes and 22 as
+   * rebuilt from a checkpoint (ADR 0010). A leaf takes about 1.4 KB, so one that trims left at its
+   * minimum of 16 extents costs 86 bytes each: at this budget even maps of such leaves stay within
+   * the heap.
+   */
+  public static final int MAP_BYTES_PER_EXTENT = 64;
 
   /**
    * The default of {@code mapExtentsMax}: as many extents as half of the JVM's maximum heap holds,

@@ -7,15 +7,15 @@ import java.util.List;
 import java.util.SplittableRandom;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
 
 /**
  * Maps of thousands of extents, a tree of three levels, under random writes, zeroes and trims that
  * span from one sector to thousands of extents, with snapshots taken on the way: after every step
- * each map's tree must be well formed (balanced, keys exact, shared nodes untouched) and hold what
- * a model of one address per sector holds. {@link ExtentMapMatchesModelTest} covers the corner
- * cases of merging and windows on small maps; this one drives leaves through splitting, borrowing
- * and merging, and snapshots through copying paths of several levels.
+ * each map's tree must be well formed (balanced, keys exact, shared nodes untouched), hold what a
+ * model of one address per sector holds, and have reported exactly the sectors the model lost.
+ * {@link ExtentMapMatchesModelTest} covers the corner cases of merging and windows on small maps;
+ * this one drives leaves through splitting, borrowing and merging, and snapshots through copying
+ * paths of several levels.
  */
 class MapsOfManyLeavesMatchTheirModelTest {
   private static final int RANGE_SECTORS = 16_384;
@@ -23,31 +23,39 @@ class MapsOfManyLeavesMatchTheirModelTest {
 
   @Property(tries = 12)
   void largeMapsAndTheirSnapshotsMatchTheirModels(
-      @ForAll long seed, @ForAll @IntRange(min = 0, max = 1) int prefillAscending) {
+      @ForAll long seed, @ForAll boolean prefillAscending, @ForAll boolean acrossAWindow) {
     SplittableRandom random = new SplittableRandom(seed);
+    // Across a window boundary, extents must be cut where it lies, in whatever leaf that falls.
+    long baseSector = acrossAWindow ? ExtentWindows.WINDOW_SECTORS - RANGE_SECTORS / 2 : 0;
     ExtentMap map = new ExtentMap();
-    SectorModel model = new SectorModel(0, RANGE_SECTORS);
-    prefill(map, model, random, prefillAscending == 1);
+    SectorModel model = new SectorModel(baseSector, RANGE_SECTORS);
+    prefill(map, model, random, prefillAscending);
     map.checkInvariants();
     assertThat(map.extentCount()).isEqualTo(RANGE_SECTORS);
     List<ExtentMap> snapshots = new ArrayList<>();
     List<SectorModel> snapshotModels = new ArrayList<>();
     for (int step = 0; step < 300; step++) {
-      int startSector = random.nextInt(RANGE_SECTORS);
-      int sectorCount = 1 + random.nextInt(sizeLimit(random, RANGE_SECTORS - startSector));
+      int offsetSectors = random.nextInt(RANGE_SECTORS);
+      long startSector = baseSector + offsetSectors;
+      int sectorCount = 1 + random.nextInt(sizeLimit(random, RANGE_SECTORS - offsetSectors));
       switch (random.nextInt(8)) {
         case 0, 1, 2 -> {
           long address = random.nextLong(1L << 40);
-          map.put(startSector, sectorCount, address, IGNORED);
-          model.put(startSector, sectorCount, address);
+          RemovedPieces removed = new RemovedPieces();
+          map.put(startSector, sectorCount, address, removed);
+          assertThat(removed.sectorsByAddress())
+              .isEqualTo(model.put(startSector, sectorCount, address));
         }
         case 3 -> {
-          map.put(startSector, sectorCount, ExtentMap.ZERO, IGNORED);
-          model.put(startSector, sectorCount, ExtentMap.ZERO);
+          RemovedPieces removed = new RemovedPieces();
+          map.put(startSector, sectorCount, ExtentMap.ZERO, removed);
+          assertThat(removed.sectorsByAddress())
+              .isEqualTo(model.put(startSector, sectorCount, ExtentMap.ZERO));
         }
         case 4, 5 -> {
-          map.remove(startSector, sectorCount, IGNORED);
-          model.remove(startSector, sectorCount);
+          RemovedPieces removed = new RemovedPieces();
+          map.remove(startSector, sectorCount, removed);
+          assertThat(removed.sectorsByAddress()).isEqualTo(model.remove(startSector, sectorCount));
         }
         case 6 -> scatter(map, model, random, startSector, sectorCount);
         default -> {
@@ -83,7 +91,8 @@ class MapsOfManyLeavesMatchTheirModelTest {
         order[other] = swapped;
       }
     }
-    for (int sector : order) {
+    for (int offset : order) {
+      long sector = model.baseSector + offset;
       map.put(sector, 1, 2L * sector, IGNORED);
       model.put(sector, 1, 2L * sector);
     }
@@ -91,9 +100,9 @@ class MapsOfManyLeavesMatchTheirModelTest {
 
   /** Single sectors that do not continue each other, so that a range gains many extents. */
   private static void scatter(
-      ExtentMap map, SectorModel model, SplittableRandom random, int startSector, int count) {
+      ExtentMap map, SectorModel model, SplittableRandom random, long startSector, int count) {
     long address = random.nextLong(1L << 40);
-    for (int sector = startSector; sector < startSector + count; sector++) {
+    for (long sector = startSector; sector < startSector + count; sector++) {
       map.put(sector, 1, address + 2L * sector, IGNORED);
       model.put(sector, 1, address + 2L * sector);
     }
@@ -103,7 +112,10 @@ class MapsOfManyLeavesMatchTheirModelTest {
     map.checkInvariants();
     assertThat(map.extentCount()).isEqualTo(model.extentCount());
     assertThat(map.mappedSectors()).isEqualTo(model.mappedSectors());
-    assertThat(SectorModel.expand(Piece.visited(map, 0, RANGE_SECTORS), 0, RANGE_SECTORS))
-        .isEqualTo(model.addresses(0, RANGE_SECTORS));
+    long baseSector = model.baseSector;
+    assertThat(
+            SectorModel.expand(
+                Piece.visited(map, baseSector, RANGE_SECTORS), baseSector, RANGE_SECTORS))
+        .isEqualTo(model.addresses(baseSector, RANGE_SECTORS));
   }
 }
