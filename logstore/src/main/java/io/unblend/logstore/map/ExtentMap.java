@@ -79,11 +79,36 @@ public final class ExtentMap {
     }
     long endSector = startSector + sectorCount;
     carve(startSector, endSector, removed);
-    long pieceEndSector = absorbNext(endSector, sectorCount, address);
-    long position = growPrevious(startSector, pieceEndSector, address);
+    ExtentLeaf leaf = tree.writableLeafAt(startSector);
+    int previous = leaf.lastStartingBefore(startSector);
+    long pieceEndSector;
+    long position;
+    if (previous + 1 < leaf.count || tree.nextLeafSector() == ExtentTree.NO_NEXT_LEAF) {
+      // The extents on either side of the range are both in this leaf (or absent): one descent.
+      pieceEndSector = absorbNextIn(leaf, previous + 1, endSector, sectorCount, address);
+      position = growPreviousIn(leaf, previous, startSector, pieceEndSector, address);
+      if (position < pieceEndSector) {
+        long chunkEndSector = Math.min(pieceEndSector, ExtentWindows.windowEndSector(position));
+        leaf.insert(
+            previous + 1,
+            position,
+            chunkEndSector - position,
+            ExtentAddresses.advance(address, position - startSector));
+        extentCount++;
+        position = chunkEndSector;
+      }
+      tree.leafChanged();
+    } else {
+      // The successor starts the next leaf: a descent for it, another for the predecessor.
+      pieceEndSector = absorbNext(endSector, sectorCount, address);
+      leaf = tree.writableLeafAt(startSector);
+      position =
+          growPreviousIn(
+              leaf, leaf.lastStartingBefore(startSector), startSector, pieceEndSector, address);
+    }
     while (position < pieceEndSector) {
       long chunkEndSector = Math.min(pieceEndSector, ExtentWindows.windowEndSector(position));
-      ExtentLeaf leaf = tree.writableLeafAt(position);
+      leaf = tree.writableLeafAt(position);
       leaf.insert(
           leaf.lastStartingBefore(position) + 1,
           position,
@@ -170,36 +195,41 @@ public final class ExtentMap {
    * removes it and returns where the run now ends.
    */
   private long absorbNext(long endSector, long sectorCount, long address) {
-    ExtentLeaf leaf = tree.leafAt(endSector);
-    int index = leaf.lastStartingBefore(endSector + 1);
-    if (index < 0 || leaf.start(index) != endSector) {
-      return endSector;
-    }
-    long nextAddress = leaf.address(index);
-    long nextEndSector = leaf.end(index);
-    if (!ExtentWindows.mergeable(endSector, sectorCount, address, endSector, nextAddress)) {
-      return endSector;
-    }
-    leaf = tree.writableLeafAt(endSector);
-    leaf.remove(index, index + 1);
+    ExtentLeaf leaf = tree.writableLeafAt(endSector);
+    long pieceEndSector =
+        absorbNextIn(leaf, leaf.lastStartingBefore(endSector + 1), endSector, sectorCount, address);
     tree.leafChanged();
+    return pieceEndSector;
+  }
+
+  /** As {@link #absorbNext}, for a successor at {@code index} of a leaf already writable. */
+  private long absorbNextIn(
+      ExtentLeaf leaf, int index, long endSector, long sectorCount, long address) {
+    if (index < 0
+        || index >= leaf.count
+        || leaf.start(index) != endSector
+        || !ExtentWindows.mergeable(
+            endSector, sectorCount, address, endSector, leaf.address(index))) {
+      return endSector;
+    }
+    long nextEndSector = leaf.end(index);
+    leaf.remove(index, index + 1);
     extentCount--;
     return nextEndSector;
   }
 
   /**
-   * Grows the extent ending at {@code startSector}, if the new run continues it, over as much of
-   * the run as its window allows, and returns where the rest of the run starts.
+   * Grows the extent at {@code index} of a writable leaf, the last one starting before {@code
+   * startSector} (none: -1), over as much of the new run as its window allows if the run continues
+   * it, and returns where the rest of the run starts.
    */
-  private long growPrevious(long startSector, long pieceEndSector, long address) {
-    ExtentLeaf leaf = tree.leafAt(startSector);
-    int index = leaf.lastStartingBefore(startSector);
+  private static long growPreviousIn(
+      ExtentLeaf leaf, int index, long startSector, long pieceEndSector, long address) {
     if (index < 0
         || !ExtentWindows.mergeable(
             leaf.end(index), leaf.length(index), leaf.address(index), startSector, address)) {
       return startSector;
     }
-    leaf = tree.writableLeafAt(startSector);
     long previousStartSector = leaf.start(index);
     long grownEndSector =
         Math.min(pieceEndSector, ExtentWindows.windowEndSector(previousStartSector));
