@@ -2,7 +2,7 @@ package io.unblend.logstore.core;
 
 import io.unblend.logstore.layout.Bytes;
 import io.unblend.logstore.log.SegmentTable;
-import io.unblend.logstore.map.ExtentMap;
+import io.unblend.logstore.map.LogRangeFinder;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -257,20 +257,13 @@ final class Cleaner {
     long first = (long) segment * segments.sectorsPerSegment();
     long end = first + segments.sectorsPerSegment();
     List<MapPiece> pieces = new ArrayList<>();
+    // Snapshots and clones share most of their nodes: the finder reads each shared node once.
+    LogRangeFinder finder = new LogRangeFinder(first, end);
     for (VolumeState volume : state.volumes()) {
-      volume
-          .map()
-          .forEachExtent(
-              (startSector, count, address) -> {
-                if (address == ExtentMap.ZERO || address + count <= first || address >= end) {
-                  return;
-                }
-                long from = Math.max(address, first);
-                long to = Math.min(address + count, end);
-                pieces.add(
-                    new MapPiece(
-                        volume.id(), startSector + (from - address), from, (int) (to - from)));
-              });
+      finder.find(
+          volume.map(),
+          (startSector, count, address) ->
+              pieces.add(new MapPiece(volume.id(), startSector, address, (int) count)));
     }
     pieces.sort(Comparator.comparingLong(MapPiece::address));
     // The union of the pieces' log ranges, in chunks; then each piece, clipped to every chunk it

@@ -304,6 +304,11 @@ public final class ExtentMap {
     }
   }
 
+  /** The root of the map's tree, for {@link LogRangeFinder}. */
+  ExtentTreeNode root() {
+    return tree.root();
+  }
+
   public long extentCount() {
     return extentCount;
   }
