@@ -33,8 +33,12 @@ public final class SnapshotDeleteCommand extends StoreCommand {
   void execute(Store store, CommandOutput out) throws StoreException, CommandFailure {
     requireSnapshot(store, volume, snapshot);
     String exportName = volume + "@" + snapshot;
-    int closed = closeClientsOf(exportName, force, "snapshot '" + exportName + "'");
-    store.deleteSnapshot(volume, snapshot);
+    int closed =
+        deleteExport(
+            exportName,
+            force,
+            "snapshot '" + exportName + "'",
+            () -> store.deleteSnapshot(volume, snapshot));
     Map<String, Object> fields = new LinkedHashMap<>();
     fields.put("deleted", exportName);
     fields.put("connectionsClosed", closed);

@@ -44,11 +44,19 @@ abstract class StoreCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** A deletion in the store. */
+  interface Deletion {
+    void run() throws StoreException;
+  }
+
   /**
-   * Before an export is deleted: refuses while clients use it, unless {@code force}, which closes
-   * their connections; returns how many were closed.
+   * Deletes an export: refuses while clients use it, unless {@code force}, which closes their
+   * connections first; returns how many were closed. A client that connects between that check and
+   * the deletion would find its export gone on every request, so its connection is closed after the
+   * deletion too (ADR 0009).
    */
-  final int closeClientsOf(String exportName, boolean force, String what) throws CommandFailure {
+  final int deleteExport(String exportName, boolean force, String what, Deletion deletion)
+      throws CommandFailure, StoreException {
     int open = connections.count(exportName);
     if (open > 0 && !force) {
       throw new CommandFailure(
@@ -59,7 +67,9 @@ abstract class StoreCommand implements Callable<Integer> {
               + "; disconnect its clients first, or give --force to close their connections and"
               + " delete it");
     }
-    return open > 0 ? connections.close(exportName) : 0;
+    int closed = open > 0 ? connections.close(exportName) : 0;
+    deletion.run();
+    return closed + connections.close(exportName);
   }
 
   final StoreOptions storeOptions() {

@@ -39,8 +39,7 @@ public final class VolumeDeleteCommand extends StoreCommand {
               + name.substring(at + 1));
     }
     requireVolume(store, name);
-    int closed = closeClientsOf(name, force, "volume '" + name + "'");
-    store.deleteVolume(name);
+    int closed = deleteExport(name, force, "volume '" + name + "'", () -> store.deleteVolume(name));
     Map<String, Object> fields = new LinkedHashMap<>();
     fields.put("deleted", name);
     fields.put("connectionsClosed", closed);
