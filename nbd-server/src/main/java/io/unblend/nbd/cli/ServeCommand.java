@@ -105,12 +105,25 @@ public final class ServeCommand implements Callable<Integer> {
       defaultValue = "128")
   int requestsInFlightMax;
 
+  @Option(
+      names = "--max-connections",
+      paramLabel = "N",
+      description =
+          "Client connections open at once, 1 to 65536; one more is closed as soon as it is"
+              + " accepted, with a log line (default: ${DEFAULT-VALUE}).",
+      defaultValue = "1024")
+  int connectionsMax;
+
   @Override
   public Integer call() throws Exception {
     Map<String, Long> wanted = parseVolumes();
     checkSettings(wanted);
     List<ListenAddress> addresses = parseListen();
     long acceptedBytesMax = Math.min(1L << 30, 4 * requestBytesMax);
+    if (connectionsMax < 1 || connectionsMax > 65536) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--max-connections must be 1 to 65536, not " + connectionsMax);
+    }
     if (requestBytesMax % 4096 != 0 || requestBytesMax > (1 << 30)) {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--max-request must be a multiple of 4K, at most 1G");
@@ -141,7 +154,10 @@ public final class ServeCommand implements Callable<Integer> {
           new NbdServer(
               new StoreExports(store, DEFAULT_VOLUME, Set.copyOf(readOnly)),
               new NbdServer.Limits(
-                  (int) requestBytesMax, (int) acceptedBytesMax, requestsInFlightMax));
+                  (int) requestBytesMax,
+                  (int) acceptedBytesMax,
+                  requestsInFlightMax,
+                  connectionsMax));
       List<String> uris = new ArrayList<>();
       for (ListenAddress address : addresses) {
         InetSocketAddress bound = listen(server, address.socketAddress());

@@ -36,6 +36,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The NBD server: listens on TCP addresses and unix sockets, runs each connection's handshake and
@@ -59,9 +60,13 @@ public final class NbdServer implements ExportConnections, AutoCloseable {
    * @param payloadBytesMax the largest read or write accepted; more than advertised, for clients
    *     that never asked (doc/proto.md: a server should accept at least 2^25 from them)
    * @param requestsInFlightMax requests in flight per connection before it stops reading
+   * @param connectionsMax connections open at once; one more is closed as soon as it is accepted
    */
   public record Limits(
-      int advertisedPayloadBytesMax, int payloadBytesMax, int requestsInFlightMax) {}
+      int advertisedPayloadBytesMax,
+      int payloadBytesMax,
+      int requestsInFlightMax,
+      int connectionsMax) {}
 
   private final ExportRegistry exports;
   private final Limits limits;
@@ -71,6 +76,7 @@ public final class NbdServer implements ExportConnections, AutoCloseable {
           Math.max(2, Runtime.getRuntime().availableProcessors()), NioIoHandler.newFactory());
   private final ChannelGroup listeners = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
   private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+  private final AtomicInteger connectionsOpen = new AtomicInteger();
   private final List<Connection> transmitting = new ArrayList<>();
   private final List<Path> sockets = new ArrayList<>();
   private final AtomicBoolean draining = new AtomicBoolean();
@@ -135,6 +141,9 @@ public final class NbdServer implements ExportConnections, AutoCloseable {
             new ChannelInitializer<Channel>() {
               @Override
               protected void initChannel(Channel channel) {
+                if (!admitted(channel)) {
+                  return;
+                }
                 connections.add(channel);
                 channel
                     .pipeline()
@@ -147,6 +156,27 @@ public final class NbdServer implements ExportConnections, AutoCloseable {
                             NbdServer.this::startTransmission));
               }
             });
+  }
+
+  /**
+   * Counts a new connection against {@link Limits#connectionsMax}, or closes it at once: NBD has no
+   * way to refuse before the greeting, so the client sees the connection closed (as nbd-server's
+   * max_connections does).
+   */
+  private boolean admitted(Channel channel) {
+    if (connectionsOpen.incrementAndGet() > limits.connectionsMax()) {
+      connectionsOpen.decrementAndGet();
+      LOG.log(
+          Level.WARNING,
+          "client {0}: connection refused: {1} connections are open, as many as --max-connections"
+              + " allows",
+          channel.remoteAddress(),
+          limits.connectionsMax());
+      channel.close();
+      return false;
+    }
+    channel.closeFuture().addListener(closed -> connectionsOpen.decrementAndGet());
+    return true;
   }
 
   private void startTransmission(ChannelHandlerContext ctx, Negotiated negotiated) {
