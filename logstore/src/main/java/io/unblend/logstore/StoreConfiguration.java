@@ -32,10 +32,11 @@ import io.unblend.nativeio.NativeIoException;
  * @param checkpointIntervalBytes log bytes written between background checkpoints
  * @param cleanerInFlightBytes bytes of live data the cleaner moves at a time while free segments
  *     are merely few; four times as many when they fall to half its start threshold (default 2 MiB)
- * @param mapExtentsMax extents over all volume maps (about 48 heap bytes each); writes that would
- *     need more fail with ENOSPC. The default ({@link #defaultMapExtentsMax}) lets the maps take
- *     half of the JVM's maximum heap, and at most 20 million extents, so that a server on a small
- *     host answers ENOSPC before it runs out of memory
+ * @param mapExtentsMax extents over all volume maps (about 31 heap bytes each under random writes,
+ *     {@link #MAP_BYTES_PER_EXTENT} budgeted); writes that would need more fail with ENOSPC. The
+ *     default ({@link #defaultMapExtentsMax}) lets the maps take half of the JVM's maximum heap,
+ *     and at most 20 million extents, so that a server on a small host answers ENOSPC before it
+ *     runs out of memory
  * @param locking take the store's lock (and create the directory); off only for simulated disks
  * @param engines how the store opens I/O engines (one for the storage thread, one for the
  *     checkpointer)

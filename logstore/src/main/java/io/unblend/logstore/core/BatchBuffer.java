@@ -59,8 +59,7 @@ final class BatchBuffer {
 
   BatchBuffer(int slot, Arena arena, int dataBytesMax, int entriesMax) {
     this.slot = slot;
-    this.header =
-        arena.allocate((long) BatchHeader.MAX_BLOCKS * Bytes.BLOCK_BYTES, Bytes.BLOCK_BYTES);
+    this.header = arena.allocate(HEADER_ROOM_BYTES, Bytes.BLOCK_BYTES);
     this.area = arena.allocate(HEADER_ROOM_BYTES + dataBytesMax, Bytes.BLOCK_BYTES);
     this.data = area.asSlice(HEADER_ROOM_BYTES, dataBytesMax);
     this.entriesMax = entriesMax;

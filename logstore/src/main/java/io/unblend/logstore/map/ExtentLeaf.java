@@ -61,10 +61,7 @@ final class ExtentLeaf extends ExtentTreeNode {
   }
 
   void insert(int index, long startSector, long lengthSectors, long address) {
-    int moved = count - index;
-    System.arraycopy(starts, index, starts, index + 1, moved);
-    System.arraycopy(addresses, index, addresses, index + 1, moved);
-    System.arraycopy(lengths, index, lengths, index + 1, moved);
+    copyRange(this, index, index + 1, count - index);
     starts[index] = startSector;
     addresses[index] = address;
     count++;
@@ -73,10 +70,7 @@ final class ExtentLeaf extends ExtentTreeNode {
 
   /** Removes the extents {@code [from, to)}. */
   void remove(int from, int to) {
-    int moved = count - to;
-    System.arraycopy(starts, to, starts, from, moved);
-    System.arraycopy(addresses, to, addresses, from, moved);
-    System.arraycopy(lengths, to, lengths, from, moved);
+    copyRange(this, to, from, count - to);
     count -= to - from;
   }
 
@@ -105,54 +99,19 @@ final class ExtentLeaf extends ExtentTreeNode {
   }
 
   @Override
-  ExtentLeaf copyFor(Object newOwner) {
-    ExtentLeaf copy = new ExtentLeaf(newOwner);
-    copy.copyRange(this, 0, 0, count);
-    copy.count = count;
-    return copy;
-  }
-
-  @Override
   ExtentLeaf emptySibling(Object newOwner) {
     return new ExtentLeaf(newOwner);
   }
 
   @Override
-  void moveTail(int index, ExtentTreeNode right) {
-    ExtentLeaf leaf = (ExtentLeaf) right;
-    leaf.copyRange(this, index, 0, count - index);
-    leaf.count = count - index;
-    count = index;
+  void copyRange(ExtentTreeNode from, int fromIndex, int toIndex, int entries) {
+    ExtentLeaf leaf = (ExtentLeaf) from;
+    System.arraycopy(leaf.starts, fromIndex, starts, toIndex, entries);
+    System.arraycopy(leaf.addresses, fromIndex, addresses, toIndex, entries);
+    System.arraycopy(leaf.lengths, fromIndex, lengths, toIndex, entries);
   }
 
+  /** Extents are plain numbers: nothing to forget. */
   @Override
-  void appendAll(ExtentTreeNode right) {
-    ExtentLeaf leaf = (ExtentLeaf) right;
-    copyRange(leaf, 0, count, leaf.count);
-    count += leaf.count;
-    leaf.count = 0;
-  }
-
-  @Override
-  void shiftToRight(int entries, ExtentTreeNode right) {
-    ExtentLeaf leaf = (ExtentLeaf) right;
-    leaf.copyRange(leaf, 0, entries, leaf.count);
-    leaf.copyRange(this, count - entries, 0, entries);
-    leaf.count += entries;
-    count -= entries;
-  }
-
-  @Override
-  void shiftFromRight(int entries, ExtentTreeNode right) {
-    ExtentLeaf leaf = (ExtentLeaf) right;
-    copyRange(leaf, 0, count, entries);
-    count += entries;
-    leaf.remove(0, entries);
-  }
-
-  private void copyRange(ExtentLeaf from, int fromIndex, int toIndex, int entries) {
-    System.arraycopy(from.starts, fromIndex, starts, toIndex, entries);
-    System.arraycopy(from.addresses, fromIndex, addresses, toIndex, entries);
-    System.arraycopy(from.lengths, fromIndex, lengths, toIndex, entries);
-  }
+  void clear(int from, int to) {}
 }

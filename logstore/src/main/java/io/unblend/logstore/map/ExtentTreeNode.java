@@ -23,21 +23,58 @@ abstract sealed class ExtentTreeNode permits ExtentLeaf, ExtentBranch {
   /** The start sector of the node's first extent; the node is not empty. */
   abstract long firstSector();
 
-  /** A copy that {@code newOwner} may write, sharing whatever lies below it. */
-  abstract ExtentTreeNode copyFor(Object newOwner);
-
-  /** Moves the entries from {@code index} on into {@code right}, which is empty. */
-  abstract void moveTail(int index, ExtentTreeNode right);
-
-  /** Moves every entry of {@code right}, which follows this node, to the end of this one. */
-  abstract void appendAll(ExtentTreeNode right);
-
-  /** Moves this node's last {@code entries} entries to the front of {@code right}. */
-  abstract void shiftToRight(int entries, ExtentTreeNode right);
-
-  /** Moves the first {@code entries} entries of {@code right} to the end of this node. */
-  abstract void shiftFromRight(int entries, ExtentTreeNode right);
-
   /** An empty node of the same kind for {@code owner}. */
   abstract ExtentTreeNode emptySibling(Object owner);
+
+  /**
+   * Copies entries {@code [fromIndex, fromIndex + entries)} of {@code from}, a node of the same
+   * kind (this one too), over this node's entries from {@code toIndex}; overlapping ranges are
+   * copied as if through a temporary buffer.
+   */
+  abstract void copyRange(ExtentTreeNode from, int fromIndex, int toIndex, int entries);
+
+  /** Forgets entries {@code [from, to)}, which no longer count, so that nothing they hold leaks. */
+  abstract void clear(int from, int to);
+
+  /** A copy that {@code newOwner} may write, sharing whatever lies below it. */
+  final ExtentTreeNode copyFor(Object newOwner) {
+    ExtentTreeNode copy = emptySibling(newOwner);
+    copy.copyRange(this, 0, 0, count);
+    copy.count = count;
+    return copy;
+  }
+
+  /** Moves the entries from {@code index} on into {@code right}, which is empty. */
+  final void moveTail(int index, ExtentTreeNode right) {
+    right.copyRange(this, index, 0, count - index);
+    right.count = count - index;
+    clear(index, count);
+    count = index;
+  }
+
+  /** Moves every entry of {@code right}, which follows this node, to the end of this one. */
+  final void appendAll(ExtentTreeNode right) {
+    copyRange(right, 0, count, right.count);
+    count += right.count;
+    right.clear(0, right.count);
+    right.count = 0;
+  }
+
+  /** Moves this node's last {@code entries} entries to the front of {@code right}. */
+  final void shiftToRight(int entries, ExtentTreeNode right) {
+    right.copyRange(right, 0, entries, right.count);
+    right.copyRange(this, count - entries, 0, entries);
+    right.count += entries;
+    clear(count - entries, count);
+    count -= entries;
+  }
+
+  /** Moves the first {@code entries} entries of {@code right} to the end of this node. */
+  final void shiftFromRight(int entries, ExtentTreeNode right) {
+    copyRange(right, 0, count, entries);
+    count += entries;
+    right.copyRange(right, entries, 0, right.count - entries);
+    right.clear(right.count - entries, right.count);
+    right.count -= entries;
+  }
 }

@@ -120,10 +120,6 @@ public final class ServeCommand implements Callable<Integer> {
     checkSettings(wanted);
     List<ListenAddress> addresses = parseListen();
     long acceptedBytesMax = Math.min(1L << 30, 4 * requestBytesMax);
-    if (connectionsMax < 1 || connectionsMax > 65536) {
-      throw new CommandLine.ParameterException(
-          spec.commandLine(), "--max-connections must be 1 to 65536, not " + connectionsMax);
-    }
     if (requestBytesMax % 4096 != 0 || requestBytesMax > (1 << 30)) {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--max-request must be a multiple of 4K, at most 1G");
@@ -258,6 +254,9 @@ public final class ServeCommand implements Callable<Integer> {
     }
     if (requestsInFlightMax < 1 || requestsInFlightMax > 65536) {
       throw usage("--max-in-flight " + requestsInFlightMax + ": use 1 to 65536");
+    }
+    if (connectionsMax < 1 || connectionsMax > 65536) {
+      throw usage("--max-connections " + connectionsMax + ": use 1 to 65536");
     }
     for (Map.Entry<String, Long> volume : wanted.entrySet()) {
       if (volume.getValue() % 512 != 0) {
