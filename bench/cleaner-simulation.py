@@ -10,12 +10,20 @@ in logstore/core/Cleaner.java). Write amplification = (client + moved blocks) / 
 over the last of LAPS overwrites of the volume, uniform or 80/20 hot/cold (80 % of writes to 20 %
 of the blocks), as bench/snapshots-and-cleaning.sh (c) measures it.
 
-It answers one question: which of issue 5's targets any cleaner of this shape could meet. Greedy
-cleaning of uniform random writes is well studied (Desnoyers 2012; Hu et al. 2009): at 80 %
-full it cannot go below about 2.5, whatever the segment choice.
+The last column places hot/cold writes with an oracle: client writes to the hot 20 % of the
+blocks get a head of their own, client writes to the cold 80 % the client head, moved blocks the
+cold head. No real cleaner knows a block's temperature this well.
 
-usage: bench/cleaner-simulation.py   (about 5 minutes; prints a Markdown table)
+It answers one question: which of issue 5's targets any cleaner of this shape could meet. A
+second table gives the analytic model of greedy (or FIFO) cleaning under uniform random writes
+(Desnoyers 2012, "Analytic modeling of SSD write performance"; Hu et al. 2009): a victim's live
+fraction x solves x = exp(-(1 - x) / u) at utilisation u, and WA = 1 / (1 - x). For hot/cold it
+gives the WA of a perfect split into a hot and a cold partition, each cleaned on its own, with
+the spare space divided between them in the best way: 0.8 WA(u_hot) + 0.2 WA(u_cold).
+
+usage: bench/cleaner-simulation.py   (about a minute; prints two Markdown tables)
 """
+import math
 import random
 
 SEGMENTS = 128
@@ -23,7 +31,13 @@ BLOCKS_PER_SEGMENT = 1024
 LAPS = 5
 
 
-def simulate(util, free_target, policy, hot_cold, seed=1):
+def client_head(block, hot_blocks, placement):
+    if placement == "oracle" and block < hot_blocks:
+        return "hot"
+    return "client"
+
+
+def simulate(util, free_target, policy, hot_cold, placement="two heads", seed=1):
     rnd = random.Random(seed)
     blocks = int(SEGMENTS * BLOCKS_PER_SEGMENT * util)
     hot_blocks = blocks // 5
@@ -31,7 +45,7 @@ def simulate(util, free_target, policy, hot_cold, seed=1):
     members = [set() for _ in range(SEGMENTS)]
     written_at = [0] * SEGMENTS
     free = list(range(SEGMENTS))
-    heads = {"client": [free.pop(0), 0], "cold": [None, 0]}
+    heads = {"client": [free.pop(0), 0], "hot": [None, 0], "cold": [None, 0]}
     clock = 0
     counted = {"client": 0, "moved": 0}
     counting = False
@@ -77,7 +91,7 @@ def simulate(util, free_target, policy, hot_cold, seed=1):
             block = hot_blocks + rnd.randrange(blocks - hot_blocks)
         else:
             block = rnd.randrange(blocks)
-        append(block, "client")
+        append(block, client_head(block, hot_blocks, placement))
         counted["client"] += counting
         while len(free) < free_target:
             for moved in list(members[victim()]):
@@ -86,20 +100,76 @@ def simulate(util, free_target, policy, hot_cold, seed=1):
     return 1 + counted["moved"] / counted["client"]
 
 
-def main():
+def victim_live_fraction(util):
+    """The root in (0, 1) of x = exp(-(1 - x) / util), by bisection (x = 1 is the other root)."""
+    low, high = 0.0, 1.0 - 1e-15
+    for _ in range(200):
+        x = (low + high) / 2
+        if x < math.exp(-(1 - x) / util):
+            low = x
+        else:
+            high = x
+    return low
+
+
+def greedy_wa(util):
+    return 1 / (1 - victim_live_fraction(util))
+
+
+def best_hot_cold_split(util, hot_share=0.2, hot_writes=0.8, steps=10000):
+    """Perfectly separated hot and cold data, spare space split between them as well as it can be.
+
+    Returns (WA, hot partition's utilisation, cold partition's utilisation)."""
+    spare = 1 / util - 1
+    best = None
+    for step in range(1, steps):
+        hot_spare = spare * step / steps
+        hot_util = hot_share / (hot_share + hot_spare)
+        cold_util = (1 - hot_share) / (1 - hot_share + spare - hot_spare)
+        wa = hot_writes * greedy_wa(hot_util) + (1 - hot_writes) * greedy_wa(cold_util)
+        if best is None or wa < best[0]:
+            best = (wa, hot_util, cold_util)
+    return best
+
+
+def print_simulation():
     print(f"Ideal cleaner, {SEGMENTS} segments of {BLOCKS_PER_SEGMENT} blocks, last of {LAPS} laps")
     print()
-    print("| policy | free segments kept | uniform 50 % | uniform 80 % | hot/cold 80 % |")
-    print("|---|---:|---:|---:|---:|")
+    print("| policy | free segments kept | uniform 50 % | uniform 80 % | hot/cold 80 % "
+          "| hot/cold 80 %, oracle separation |")
+    print("|---|---:|---:|---:|---:|---:|")
     for policy in ("greedy", "cost-benefit"):
         for free_target in (2, 3, 8):
             row = [
                 simulate(0.5, free_target, policy, False),
                 simulate(0.8, free_target, policy, False),
                 simulate(0.8, free_target, policy, True),
+                simulate(0.8, free_target, policy, True, "oracle"),
             ]
             cells = " | ".join(f"{wa:.2f}" for wa in row)
             print(f"| {policy} | {free_target} | {cells} |", flush=True)
+
+
+def print_analysis():
+    kept_free = 3
+    fill = 0.8 * SEGMENTS / (SEGMENTS - kept_free)
+    wa, hot_util, cold_util = best_hot_cold_split(0.8)
+    print("Analytic model of greedy/FIFO cleaning (Desnoyers 2012; Hu et al. 2009)")
+    print()
+    print("| workload | utilisation | WA |")
+    print("|---|---:|---:|")
+    print(f"| uniform | 50 % | {greedy_wa(0.5):.3f} |")
+    print(f"| uniform | 80 % | {greedy_wa(0.8):.3f} |")
+    print(f"| uniform, 80 % of the log over the {SEGMENTS - kept_free} segments not kept free "
+          f"| {100 * fill:.1f} % | {greedy_wa(fill):.3f} |")
+    print(f"| hot/cold 80/20, perfectly separated, best split of the spare space "
+          f"(hot {100 * hot_util:.1f} %, cold {100 * cold_util:.1f} % full) | 80 % | {wa:.3f} |")
+
+
+def main():
+    print_simulation()
+    print()
+    print_analysis()
 
 
 if __name__ == "__main__":
