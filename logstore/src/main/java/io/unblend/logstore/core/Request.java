@@ -220,6 +220,13 @@ public sealed interface Request {
   /** The checkpointer finished a checkpoint (or failed: {@code failure} is non-null). */
   record CheckpointWritten(int slot, CheckpointImage image, Throwable failure) implements Request {}
 
+  /**
+   * The cleaner's thread finished searching {@code segment} for live pieces: their chunks, or the
+   * failure.
+   */
+  record VictimSearched(int segment, List<Cleaner.Chunk> chunks, Throwable failure)
+      implements Request {}
+
   /** Finish everything, write a last checkpoint, stop. */
   record Shutdown(CompletableFuture<Void> done) implements Request {}
 }

@@ -195,7 +195,12 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     this.reads = new ReadPath(config, layout, engine, arena, READ);
     this.cleaner =
         new Cleaner(
-            state, config.batchBytesMax(), config.batchEntriesMax(), config.cleanerInFlightBytes());
+            state,
+            config.batchBytesMax(),
+            config.batchEntriesMax(),
+            config.cleanerInFlightBytes(),
+            config.cleanerInlineSearchExtents(),
+            this::submit);
     this.zeros = arena.allocate(PREWRITE_CHUNK_BYTES, Bytes.BLOCK_BYTES);
     Arrays.fill(reusableHints, -1);
   }
@@ -292,6 +297,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
         case Request.Changes changes -> changes(changes);
         case Request.Status status -> status.done().complete(status());
         case Request.CheckpointWritten written -> checkpointWritten(written);
+        case Request.VictimSearched searched -> cleaner.searched(searched);
         case Request.Shutdown down -> shutdown = down;
       }
     }
@@ -1308,6 +1314,9 @@ public final class StorageLoop implements Runnable, CompletionHandler {
       case Request.Changes changes -> changes.done().completeExceptionally(cause);
       case Request.Status status -> status.done().completeExceptionally(cause);
       case Request.CheckpointWritten written -> checkpointWritten(written);
+      case Request.VictimSearched searched -> {
+        // Nothing waits for a search: the cleaner stopped with the store.
+      }
       case Request.Shutdown down -> {
         // A shutdown is never failed: it is answered once the thread has really stopped.
         if (stopped) {
@@ -1378,6 +1387,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
 
   /** Frees the loop's buffers; call after the thread stopped. */
   public void release() {
+    cleaner.close();
     arena.close();
   }
 

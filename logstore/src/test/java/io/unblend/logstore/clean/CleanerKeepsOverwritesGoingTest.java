@@ -17,23 +17,30 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Random 4 KiB overwrites of several times the log's capacity succeed while the live data fits: the
  * cleaner empties segments as the writes go on, and moved data (of the volume and of snapshots that
  * share it, one of them in runs longer than the cleaner's chunks) reads back exactly, before and
- * after a restart and a power cut.
+ * after a restart and a power cut; whether the cleaner searches segments for live data on the
+ * storage thread or on its own, over frozen copies of the maps.
  */
 class CleanerKeepsOverwritesGoingTest {
   private static final int VOLUME_BLOCKS = 256; // 1 MiB: a quarter of the log
   private static final int FILL_BLOCKS = 5;
 
   private final SimulatedDisk disk = new SimulatedDisk(4096, 64L << 20);
-  private final StoreConfiguration config = CleanerFixtures.simulated(disk);
 
-  @Test
-  void overwritesOfFourTimesTheLogSucceedAndEveryBlockReadsBack() throws Exception {
+  @ParameterizedTest(name = "search on the cleaner''s own thread: {0}")
+  @ValueSource(booleans = {false, true})
+  void overwritesOfFourTimesTheLogSucceedAndEveryBlockReadsBack(boolean searchInBackground)
+      throws Exception {
+    StoreConfiguration config =
+        CleanerFixtures.simulated(disk).toBuilder()
+            .cleanerInlineSearchExtents(searchInBackground ? 0 : Long.MAX_VALUE)
+            .build();
     int[] generation = new int[VOLUME_BLOCKS];
     int[] atSnapshot = null;
     Random random = new Random(42);
@@ -71,6 +78,11 @@ class CleanerKeepsOverwritesGoingTest {
         if (i == total / 4) {
           // The cleaner has moved the runs by now; the snapshot is deleted to make room.
           assertThat(store.status().cleanerBytesWritten()).isPositive();
+          if (searchInBackground) {
+            assertThat(Thread.getAllStackTraces().keySet())
+                .extracting(Thread::getName)
+                .contains("unblend-cleaner");
+          }
           assertSnapshot(arena, store.volume("vm@full"), atFull);
           store.deleteSnapshot("vm", "full");
         }

@@ -124,7 +124,8 @@ class StoreMatchesModelAcrossPowerCutsTest {
             Arbitraries.of(1, 2),
             Arbitraries.of(16 << 10, 64 << 10),
             Arbitraries.of(3, 1024),
-            Arbitraries.integers().between(1, 3))
+            Arbitraries.integers().between(1, 3),
+            Arbitraries.of(false, true))
         .as(Tuning::new);
   }
 

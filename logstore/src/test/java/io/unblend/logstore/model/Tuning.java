@@ -21,6 +21,8 @@ import java.util.EnumSet;
  * @param logBytes mostly large enough that ENOSPC is rare; sometimes small, so that segments are
  *     reused or ENOSPC happens
  * @param checkpointIntervalSegments log bytes between background checkpoints, in segments
+ * @param searchInBackground the cleaner searches every segment it empties on its own thread, over
+ *     frozen copies of the maps; otherwise always on the storage thread
  */
 record Tuning(
     boolean device,
@@ -29,7 +31,8 @@ record Tuning(
     int checkpointIntervalSegments,
     int batchBytesMax,
     int batchEntriesMax,
-    int batchesInFlightMax) {
+    int batchesInFlightMax,
+    boolean searchInBackground) {
   static final long DISK_BYTES = 64L << 20;
   static final int REQUEST_BYTES_MAX = 64 << 10;
   private static final long DEVICE_CHECKPOINT_SLOT_BYTES = 1 << 20;
@@ -52,7 +55,8 @@ record Tuning(
         checkpointIntervalSegments,
         batchBytesMax,
         batchEntriesMax,
-        batchesInFlightMax);
+        batchesInFlightMax,
+        false);
   }
 
   /** The store's configuration; for a device, makes the device first if the disk has none. */
@@ -73,6 +77,7 @@ record Tuning(
         .inFlightBytesMax(1 << 20)
         .readBuffers(8, 16 << 10)
         .checkpointIntervalBytes((long) segmentBytes * checkpointIntervalSegments)
+        .cleanerInlineSearchExtents(searchInBackground ? 0 : Long.MAX_VALUE)
         .queueDepth(64)
         .engines(depth -> new SimulatedIoEngine(disk, depth))
         .build();
