@@ -13,6 +13,9 @@ package io.unblend.logstore;
  * @param clientBytesWritten data bytes clients wrote since the store was opened
  * @param logBytesWritten bytes written to the log since then: batches, headers and cleaning
  * @param cleanerBytesWritten the part of {@code logBytesWritten} that moved live data
+ * @param checkpointsWritten checkpoints written in the background since then
+ * @param checkpointBytesWritten their bytes: written besides the log, so not in {@code
+ *     logBytesWritten}
  * @param volumes writable volumes (clones included)
  * @param snapshots read-only snapshots
  */
@@ -26,6 +29,8 @@ public record StoreStatus(
     long clientBytesWritten,
     long logBytesWritten,
     long cleanerBytesWritten,
+    long checkpointsWritten,
+    long checkpointBytesWritten,
     int volumes,
     int snapshots) {
 

@@ -99,8 +99,9 @@ public final class CheckpointFormat {
    * Writes {@code image} into {@code slot}: body first, then the header, then a datasync.
    *
    * @param staging an aligned buffer of at least 64 KiB for streaming
+   * @return the bytes written into the slot, header included
    */
-  public static void write(BlockingIo io, Region slot, CheckpointImage image, MemorySegment staging)
+  public static long write(BlockingIo io, Region slot, CheckpointImage image, MemorySegment staging)
       throws NativeIoException {
     SlotOutput out = new SlotOutput(io, slot, staging, HEADER_BYTES);
     SegmentTable segments = image.segments();
@@ -157,6 +158,7 @@ public final class CheckpointFormat {
     io.datasync(slot.file());
     io.write(slot.file(), slot.offsetBytes(), header);
     io.datasync(slot.file());
+    return HEADER_BYTES + bodyBytesAndCrc[0];
   }
 
   private static void differences(VolumeState base, VolumeState map, ExtentVisitor out) {

@@ -9,7 +9,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.function.Consumer;
+import java.util.function.ObjLongConsumer;
 
 /**
  * Writes checkpoints on a thread of its own with an engine of its own, so serialising large maps
@@ -37,23 +37,31 @@ public final class Checkpointer implements AutoCloseable {
     this.io = new BlockingIo(engine);
   }
 
-  /** Writes {@code image} into {@code slot} in the background; {@code done} gets the outcome. */
-  public void writeInBackground(int slot, CheckpointImage image, Consumer<Throwable> done) {
+  /**
+   * Writes {@code image} into {@code slot} in the background; {@code done} gets the failure (null
+   * when it worked) and the bytes written.
+   */
+  public void writeInBackground(int slot, CheckpointImage image, ObjLongConsumer<Throwable> done) {
     thread.execute(
         () -> {
           Throwable failure = null;
+          long bytes = 0;
           try {
-            write(slot, image);
+            bytes = write(slot, image);
           } catch (NativeIoException | RuntimeException e) {
             failure = e;
           }
-          done.accept(failure);
+          done.accept(failure, bytes);
         });
   }
 
-  /** Writes a checkpoint on the calling thread; only while no background write runs. */
-  public synchronized void write(int slot, CheckpointImage image) throws NativeIoException {
-    CheckpointFormat.write(io, layout.checkpointSlot(slot), image, staging);
+  /**
+   * Writes a checkpoint on the calling thread; only while no background write runs.
+   *
+   * @return the bytes written into the slot
+   */
+  public synchronized long write(int slot, CheckpointImage image) throws NativeIoException {
+    return CheckpointFormat.write(io, layout.checkpointSlot(slot), image, staging);
   }
 
   @Override

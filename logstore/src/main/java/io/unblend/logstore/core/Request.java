@@ -217,8 +217,12 @@ public sealed interface Request {
   /** A consistent list of the volumes. */
   record ListVolumes(CompletableFuture<List<VolumeSummary>> done) implements Request {}
 
-  /** The checkpointer finished a checkpoint (or failed: {@code failure} is non-null). */
-  record CheckpointWritten(int slot, CheckpointImage image, Throwable failure) implements Request {}
+  /**
+   * The checkpointer finished a checkpoint of {@code bytes} (or failed: {@code failure} is
+   * non-null).
+   */
+  record CheckpointWritten(int slot, CheckpointImage image, long bytes, Throwable failure)
+      implements Request {}
 
   /**
    * The cleaner's thread finished searching {@code segment} for live pieces: their chunks, or the

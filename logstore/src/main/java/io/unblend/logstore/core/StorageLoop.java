@@ -67,6 +67,9 @@ public final class StorageLoop implements Runnable, CompletionHandler {
    */
   private static final int COLD_HEAD_SEGMENTS_MIN = 8;
 
+  /** Regular checkpoints come at least this many times their own size of log apart. */
+  private static final long LOG_BYTES_PER_CHECKPOINT_BYTE = 4;
+
   /** The smallest batch: a header block and a data block. */
   private static final long BATCH_BYTES_MIN = 2L * Bytes.BLOCK_BYTES;
 
@@ -143,6 +146,11 @@ public final class StorageLoop implements Runnable, CompletionHandler {
   private long clientBytesWritten;
   private long logBytesWritten;
   private long cleanerBytesWritten;
+  private long checkpointsWritten;
+  private long checkpointBytesWritten;
+
+  /** The size of the last checkpoint written since the store was opened; 0 before the first. */
+  private long lastCheckpointBytes;
 
   private StoreException failure;
   private Request.Shutdown shutdown;
@@ -1019,7 +1027,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
       return;
     }
     if (checkpointPending == null
-        && (bytesSinceCheckpoint >= config.checkpointIntervalBytes() || checkpointsWanted > 0)
+        && (bytesSinceCheckpoint >= checkpointIntervalBytes() || checkpointsWanted > 0)
         && (bytesSinceCheckpoint > 0 || checkpointsWanted > 0)) {
       checkpointPending = image();
       bytesSinceCheckpoint = 0;
@@ -1032,8 +1040,23 @@ public final class StorageLoop implements Runnable, CompletionHandler {
       checkpointWriting = true;
       int slot = nextCheckpointSlot;
       checkpointer.writeInBackground(
-          slot, image, failed -> submit(new Request.CheckpointWritten(slot, image, failed)));
+          slot,
+          image,
+          (failed, bytes) -> submit(new Request.CheckpointWritten(slot, image, bytes, failed)));
     }
+  }
+
+  /**
+   * Log bytes between regular checkpoints: the configured interval, or {@link
+   * #LOG_BYTES_PER_CHECKPOINT_BYTE} times the last checkpoint once checkpoints grow larger than a
+   * quarter of it. A checkpoint holds every map whole (24 bytes per extent, 480 MB at 20 million),
+   * so at a fixed interval large maps would be written out again and again, more than the clients'
+   * own data; this way checkpoints take at most a fifth of what goes to the disk, and replay after
+   * a crash grows with the maps, as loading the checkpoint does.
+   */
+  private long checkpointIntervalBytes() {
+    return Math.max(
+        config.checkpointIntervalBytes(), LOG_BYTES_PER_CHECKPOINT_BYTE * lastCheckpointBytes);
   }
 
   private CheckpointImage image() {
@@ -1059,6 +1082,9 @@ public final class StorageLoop implements Runnable, CompletionHandler {
       return;
     }
     slotNextSequence[written.slot()] = written.image().nextBatchSequence();
+    checkpointsWritten++;
+    checkpointBytesWritten += written.bytes();
+    lastCheckpointBytes = written.bytes();
     cleaner.spaceMayBeFree();
     nextCheckpointSlot = 1 - written.slot();
   }
@@ -1240,6 +1266,8 @@ public final class StorageLoop implements Runnable, CompletionHandler {
         clientBytesWritten,
         logBytesWritten,
         cleanerBytesWritten,
+        checkpointsWritten,
+        checkpointBytesWritten,
         state.volumes().size() - snapshots,
         snapshots);
   }

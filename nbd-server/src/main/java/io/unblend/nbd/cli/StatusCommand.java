@@ -36,6 +36,8 @@ public final class StatusCommand extends StoreCommand {
     fields.put("logBytesWritten", status.logBytesWritten());
     fields.put("cleanerBytesWritten", status.cleanerBytesWritten());
     fields.put("writeAmplification", status.writeAmplification());
+    fields.put("checkpointsWritten", status.checkpointsWritten());
+    fields.put("checkpointBytesWritten", status.checkpointBytesWritten());
     fields.put("volumes", status.volumes());
     fields.put("snapshots", status.snapshots());
     out.result(
@@ -60,6 +62,11 @@ public final class StatusCommand extends StoreCommand {
                 Sizes.format(status.logBytesWritten()),
                 Sizes.format(status.clientBytesWritten()),
                 Sizes.format(status.cleanerBytesWritten())),
+            String.format(
+                Locale.ROOT,
+                "checkpoints:         %d written, %s (besides the log)",
+                status.checkpointsWritten(),
+                Sizes.format(status.checkpointBytesWritten())),
             "volumes:             " + status.volumes(),
             "snapshots:           " + status.snapshots()),
         fields);

@@ -89,6 +89,8 @@ class StoreCommandsTest {
     assertThat(status.has("liveBytes")).isTrue();
     assertThat(status.has("deadBytes")).isTrue();
     assertThat(status.has("writeAmplification")).isTrue();
+    assertThat(status.get("checkpointsWritten").asLong()).isNotNegative();
+    assertThat(status.has("checkpointBytesWritten")).isTrue();
     assertThat(deletedSnapshot.get("deleted").asText()).isEqualTo("fresh@nightly");
     assertThat(deletedVolume.get("deleted").asText()).isEqualTo("copy");
     assertThat(goneVolume.exitCode()).isNotZero();
@@ -148,6 +150,7 @@ class StoreCommandsTest {
     assertThat(status)
         .contains("log:                 512M in 32 segments of 16M")
         .contains("write amplification:")
+        .contains("checkpoints:")
         .contains("snapshots:");
   }
 
