@@ -121,7 +121,7 @@ public final class Store implements AutoCloseable {
               recovered.nextBatchSequence(),
               recovered.head(),
               recovered.coldHead());
-      checkpointer.write(slot, opening);
+      long openingBytes = checkpointer.write(slot, opening);
       long[] slotNext = recovered.slotNextBatchSequences().clone();
       slotNext[slot] = opening.nextBatchSequence();
 
@@ -139,7 +139,8 @@ public final class Store implements AutoCloseable {
                   recovered.nextEpoch(),
                   opening.checkpointSequence(),
                   1 - slot,
-                  slotNext));
+                  slotNext,
+                  openingBytes));
       Store store =
           new Store(
               config,

@@ -29,7 +29,8 @@ import io.unblend.nativeio.NativeIoException;
  *     over several batches, reads over several staging buffers (default 32 MiB)
  * @param readBufferBytes the size of one staging buffer for O_DIRECT reads
  * @param readBuffers how many read staging buffers (reads queue when all are busy)
- * @param checkpointIntervalBytes log bytes written between background checkpoints
+ * @param checkpointIntervalBytes log bytes written between background checkpoints, at least: once
+ *     checkpoints are larger than a quarter of it, four times their size (up to 1/16 of the log)
  * @param cleanerInFlightBytes bytes of live data the cleaner moves at a time while free segments
  *     are merely few; four times as many when they fall to half its start threshold (default 2 MiB)
  * @param cleanerInlineSearchExtents the most extents, over all maps, that the cleaner searches for

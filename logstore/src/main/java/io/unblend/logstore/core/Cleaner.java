@@ -2,25 +2,21 @@ package io.unblend.logstore.core;
 
 import io.unblend.logstore.layout.Bytes;
 import io.unblend.logstore.log.SegmentTable;
-import io.unblend.logstore.map.ExtentMap;
-import io.unblend.logstore.map.LogRangeFinder;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import java.util.function.IntPredicate;
 import java.util.function.LongSupplier;
 
 /**
  * The log cleaner: empties one segment at a time so that its space can be reused. It runs on the
- * storage thread, in steps between client work, and only while free segments are few.
+ * storage thread, in steps between client work, and only while free segments are few; only the
+ * search of large maps for a victim's live pieces runs elsewhere ({@link LivePieceSearch}).
  *
  * <p>A cycle: choose the segment with the best cost-benefit score {@code (1 - u) * age / (1 + u)}
  * (u: its live fraction, age: batches since it was last written, as in Rosenblum and Ousterhout's
@@ -34,14 +30,6 @@ import java.util.function.LongSupplier;
  * <p>Pace: at most {@link #inFlightBytesMax} bytes are being moved at a time, four times more when
  * free segments fall to half the start threshold, so cleaning takes a bounded share of the log's
  * bandwidth that rises only as free space falls.
- *
- * <p>The search looks at every extent of every map, so its time grows with the maps: about 1.4 ms
- * for 100 000 extents, a third of a second at the 20-million-extent limit. Small maps are searched
- * on the storage thread at once; when the maps hold more than {@code inlineSearchExtentsMax}
- * extents, the search runs on the cleaner's own thread over frozen copies of them (O(1) each, as
- * for a checkpoint), and client I/O goes on meanwhile. What changes during the search is handled as
- * for the reads that follow it: a piece overwritten since is skipped when its move is applied, and
- * one shared by a snapshot taken since keeps the segment referenced, to be cleaned again later.
  */
 final class Cleaner {
   private static final System.Logger LOG = System.getLogger(Cleaner.class.getName());
@@ -62,24 +50,24 @@ final class Cleaner {
   /** Sectors a map holds at a log address: one RELOCATE entry. */
   record MapPiece(int mapId, long startSector, long address, int sectorCount) {}
 
-  /** Contiguous live log sectors, read and appended together, and the map pieces in them. */
-  record Chunk(long address, int sectorCount, List<MapPiece> pieces) {}
-
-  /** A volume's map as the search sees it: the live one, or a frozen copy. */
-  private record SearchedMap(int volumeId, ExtentMap map) {}
-
   private final StoreState state;
   private final SegmentTable segments;
   private final int chunkSectorsMax;
   private final int entriesMax;
   private final long inFlightBytesMax;
-  private final long inlineSearchExtentsMax;
-  private final Consumer<Request> storageThread;
-  private ExecutorService searchThread;
+  private final LivePieceSearch search;
   private final Deque<Request.Relocate> ready = new ArrayDeque<>();
-  private final Deque<Chunk> chunks = new ArrayDeque<>();
+  private final Deque<LivePieceSearch.Chunk> chunks = new ArrayDeque<>();
   private int victim = -1;
+
+  /** Numbers the cycles, so that what an ended cycle left in flight never acts on a later one. */
+  private int cycle;
+
   private boolean searching;
+
+  /** Volumes of this id and above were made after the search began. */
+  private int searchedBelowId;
+
   private int chunksOutstanding;
   private long bytesInFlight;
   private long segmentsCleaned;
@@ -89,9 +77,9 @@ final class Cleaner {
   private boolean stalled;
 
   /**
-   * @param inlineSearchExtentsMax maps of more extents than this in all are searched on the
-   *     cleaner's own thread
-   * @param storageThread hands a finished background search to the storage thread
+   * @param inlineSearchExtentsMax maps of more extents than this in all are searched on a thread of
+   *     their own
+   * @param submit hands a request to the storage thread
    */
   Cleaner(
       StoreState state,
@@ -99,10 +87,8 @@ final class Cleaner {
       int entriesMax,
       long inFlightBytesMax,
       long inlineSearchExtentsMax,
-      Consumer<Request> storageThread) {
+      Consumer<Request> submit) {
     this.state = state;
-    this.inlineSearchExtentsMax = inlineSearchExtentsMax;
-    this.storageThread = storageThread;
     this.segments = state.segments();
     this.chunkSectorsMax =
         (int)
@@ -112,6 +98,7 @@ final class Cleaner {
     this.entriesMax = entriesMax;
     this.inFlightBytesMax = inFlightBytesMax;
     this.batchDataBytesMax = batchDataBytesMax;
+    this.search = new LivePieceSearch(state, chunkSectorsMax, inlineSearchExtentsMax, submit);
   }
 
   /**
@@ -183,20 +170,22 @@ final class Cleaner {
         return false;
       }
       victim = chosen;
-      search(chosen);
+      cycle++;
+      startSearch();
     }
     if (searching) {
       return true;
     }
     long budget = urgent || freeSegments <= threshold / 2 ? inFlightBytesMax * 4 : inFlightBytesMax;
     while (!chunks.isEmpty() && bytesInFlight < budget) {
-      Chunk chunk = chunks.poll();
+      LivePieceSearch.Chunk chunk = chunks.poll();
       long bytes = (long) chunk.sectorCount() * Bytes.SECTOR_BYTES;
       MemorySegment buffer = Arena.ofAuto().allocate(bytes, Bytes.BLOCK_BYTES);
       Request.Read read = new Request.Read(-1, 0, buffer, null);
       bytesInFlight += bytes;
       chunksOutstanding++;
-      read.done.whenComplete((ignored, failure) -> chunkRead(chunk, buffer, failure));
+      int chunkCycle = cycle;
+      read.done.whenComplete((ignored, failure) -> chunkRead(chunkCycle, chunk, buffer, failure));
       reads.startLogRead(read, chunk.address());
     }
     finishIfDone();
@@ -288,149 +277,77 @@ final class Cleaner {
   }
 
   /**
-   * Starts the search for the victim's live pieces: at once on this thread when the maps are small,
-   * else on the cleaner's thread over frozen copies of the maps.
+   * Starts the search for the victim's live pieces; when it runs on the search's own thread, its
+   * result comes back through {@link #searched}.
    */
-  private void search(int segment) {
-    long first = (long) segment * segments.sectorsPerSegment();
-    long end = first + segments.sectorsPerSegment();
-    List<SearchedMap> maps = new ArrayList<>();
-    boolean inline = state.extentCount() <= inlineSearchExtentsMax;
-    for (VolumeState volume : state.volumes()) {
-      maps.add(new SearchedMap(volume.id(), inline ? volume.map() : volume.map().snapshot()));
+  private void startSearch() {
+    searchedBelowId = state.nextVolumeId();
+    List<LivePieceSearch.Chunk> found = search.start(cycle, victim);
+    searching = found == null;
+    if (found != null) {
+      chunks.addAll(found);
     }
-    if (inline) {
-      chunks.addAll(gather(first, end, maps));
-      return;
-    }
-    searching = true;
-    searchThread()
-        .execute(
-            () -> {
-              List<Chunk> found = null;
-              Throwable failure = null;
-              try {
-                found = gather(first, end, maps);
-              } catch (RuntimeException e) {
-                failure = e;
-              }
-              storageThread.accept(new Request.VictimSearched(segment, found, failure));
-            });
   }
 
-  private ExecutorService searchThread() {
-    if (searchThread == null) {
-      searchThread =
-          Executors.newSingleThreadExecutor(
-              runnable -> {
-                Thread thread = new Thread(runnable, "unblend-cleaner");
-                thread.setDaemon(true);
-                return thread;
-              });
-    }
-    return searchThread;
-  }
-
-  /** A search on the cleaner's thread finished: its chunks are read from the next step on. */
+  /** A search on the search's own thread finished: its chunks are read from the next step on. */
   void searched(Request.VictimSearched result) {
-    if (!searching || result.segment() != victim) {
-      return;
+    if (!searching || result.cycle() != cycle) {
+      return; // A cycle that has ended since.
     }
     searching = false;
     if (result.failure() != null) {
-      LOG.log(
-          Level.ERROR,
-          "searching segment " + victim + " for live data failed; it will be tried again",
-          result.failure());
-      victim = -1;
-      stalled = true;
-      return;
+      // What would have stopped the store had the search run on this thread.
+      throw new IllegalStateException(
+          "searching segment " + victim + " for live data failed", result.failure());
     }
-    chunks.addAll(result.chunks());
-  }
-
-  /** Stops the search thread, if any; the storage thread has stopped. */
-  void close() {
-    if (searchThread != null) {
-      searchThread.shutdownNow();
+    for (LivePieceSearch.Chunk chunk : result.chunks()) {
+      chunks.add(withMapsCreatedSince(chunk));
     }
   }
 
   /**
-   * Finds every map piece in the log range {@code [first, end)} and groups the union of their
-   * ranges into chunks. Reads the maps only, so it may run on any thread while they do not change.
+   * The chunk's pieces, and for each snapshot or clone made during the search a copy of its
+   * origin's pieces: it shares them, and moving them for the origin alone would leave the new map
+   * on the old copy, the data no longer shared. A piece the new map no longer holds is skipped when
+   * the move is applied, as any stale piece is.
    */
-  private List<Chunk> gather(long first, long end, List<SearchedMap> maps) {
-    List<MapPiece> pieces = new ArrayList<>();
-    // Snapshots and clones share most of their nodes: the finder reads each shared node once.
-    LogRangeFinder finder = new LogRangeFinder(first, end);
-    for (SearchedMap searched : maps) {
-      finder.find(
-          searched.map(),
-          (startSector, count, address) ->
-              pieces.add(new MapPiece(searched.volumeId(), startSector, address, (int) count)));
-    }
-    pieces.sort(Comparator.comparingLong(MapPiece::address));
-    // The union of the pieces' log ranges, in chunks; then each piece, clipped to every chunk it
-    // overlaps. Pieces of several maps may share sectors, so a chunk is never cut by one piece.
-    List<long[]> ranges = new ArrayList<>();
-    long runStart = -1;
-    long runEnd = -1;
-    for (MapPiece piece : pieces) {
-      if (runStart >= 0 && piece.address() > runEnd) {
-        addRanges(ranges, runStart, runEnd);
-        runStart = -1;
+  private LivePieceSearch.Chunk withMapsCreatedSince(LivePieceSearch.Chunk chunk) {
+    List<MapPiece> pieces = new ArrayList<>(chunk.pieces());
+    for (int id = searchedBelowId; id < state.nextVolumeId(); id++) {
+      int searchedOrigin = searchedOrigin(id);
+      if (searchedOrigin < 0) {
+        continue;
       }
-      if (runStart < 0) {
-        runStart = piece.address();
-        runEnd = piece.address();
-      }
-      runEnd = Math.max(runEnd, piece.address() + piece.sectorCount());
-    }
-    if (runStart >= 0) {
-      addRanges(ranges, runStart, runEnd);
-    }
-    List<List<MapPiece>> inChunk = new ArrayList<>();
-    for (int c = 0; c < ranges.size(); c++) {
-      inChunk.add(new ArrayList<>());
-    }
-    int firstChunk = 0;
-    for (MapPiece piece : pieces) {
-      long pieceEnd = piece.address() + piece.sectorCount();
-      while (ranges.get(firstChunk)[1] <= piece.address()) {
-        firstChunk++; // Pieces come in address order: earlier chunks are done.
-      }
-      for (int c = firstChunk; c < ranges.size() && ranges.get(c)[0] < pieceEnd; c++) {
-        long from = Math.max(piece.address(), ranges.get(c)[0]);
-        long to = Math.min(pieceEnd, ranges.get(c)[1]);
-        inChunk
-            .get(c)
-            .add(
-                new MapPiece(
-                    piece.mapId(),
-                    piece.startSector() + (from - piece.address()),
-                    from,
-                    (int) (to - from)));
+      for (MapPiece piece : chunk.pieces()) {
+        if (piece.mapId() == searchedOrigin) {
+          pieces.add(new MapPiece(id, piece.startSector(), piece.address(), piece.sectorCount()));
+        }
       }
     }
-    List<Chunk> found = new ArrayList<>(ranges.size());
-    for (int c = 0; c < ranges.size(); c++) {
-      long[] range = ranges.get(c);
-      found.add(new Chunk(range[0], (int) (range[1] - range[0]), inChunk.get(c)));
-    }
-    return found;
+    return new LivePieceSearch.Chunk(chunk.address(), chunk.sectorCount(), pieces);
   }
 
-  /** Cuts the run of live sectors {@code start..end} into chunks of at most the chunk size. */
-  private void addRanges(List<long[]> ranges, long start, long end) {
-    for (long from = start; from < end; from += chunkSectorsMax) {
-      ranges.add(new long[] {from, Math.min(end, from + chunkSectorsMax)});
+  /**
+   * The map that volume {@code id}, made during the search, started from among those searched:
+   * along snapshots and clones of snapshots; -1 for a new empty volume or one not applied yet.
+   */
+  private int searchedOrigin(int id) {
+    VolumeState volume = state.volume(id);
+    while (volume != null && volume.id() >= searchedBelowId) {
+      volume = volume.originId() == 0 ? null : state.volume(volume.originId());
     }
+    return volume == null ? -1 : volume.id();
   }
 
-  private void chunkRead(Chunk chunk, MemorySegment buffer, Throwable failure) {
+  /** Stops the search's thread, if any; the storage thread has stopped. */
+  void close() {
+    search.close();
+  }
+
+  private void chunkRead(
+      int chunkCycle, LivePieceSearch.Chunk chunk, MemorySegment buffer, Throwable failure) {
     if (failure != null) {
-      chunkDone(chunk, failure);
+      chunkDone(chunkCycle, chunk, failure);
       return;
     }
     // A chunk shared by more maps than a batch has entries moves in several requests.
@@ -447,17 +364,17 @@ final class Cleaner {
             remaining[0]--;
             if (!reported[0] && (failed != null || remaining[0] == 0)) {
               reported[0] = true;
-              chunkDone(chunk, failed);
+              chunkDone(chunkCycle, chunk, failed);
             }
           });
       ready.add(relocate);
     }
   }
 
-  private void chunkDone(Chunk chunk, Throwable failure) {
+  private void chunkDone(int chunkCycle, LivePieceSearch.Chunk chunk, Throwable failure) {
     chunksOutstanding--;
     bytesInFlight -= (long) chunk.sectorCount() * Bytes.SECTOR_BYTES;
-    if (failure != null && victim >= 0) {
+    if (failure != null && victim >= 0 && chunkCycle == cycle) {
       LOG.log(
           Level.WARNING,
           "cleaning segment {0} stopped: {1}; it will be tried again",

@@ -225,10 +225,10 @@ public sealed interface Request {
       implements Request {}
 
   /**
-   * The cleaner's thread finished searching {@code segment} for live pieces: their chunks, or the
-   * failure.
+   * {@link LivePieceSearch}'s thread finished searching the victim of cleaning cycle {@code cycle}
+   * for live pieces: their chunks, or the failure.
    */
-  record VictimSearched(int segment, List<Cleaner.Chunk> chunks, Throwable failure)
+  record VictimSearched(int cycle, List<LivePieceSearch.Chunk> chunks, Throwable failure)
       implements Request {}
 
   /** Finish everything, write a last checkpoint, stop. */

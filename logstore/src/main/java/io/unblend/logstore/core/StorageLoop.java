@@ -67,8 +67,14 @@ public final class StorageLoop implements Runnable, CompletionHandler {
    */
   private static final int COLD_HEAD_SEGMENTS_MIN = 8;
 
-  /** Regular checkpoints come at least this many times their own size of log apart. */
+  /** Regular checkpoints come at least this many times their own size of log apart... */
   private static final long LOG_BYTES_PER_CHECKPOINT_BYTE = 4;
+
+  /**
+   * ...but no further apart than this fraction of the log: an emptied segment waits until both
+   * checkpoint slots replay from past it (ADR 0008), up to two intervals of log.
+   */
+  private static final long CHECKPOINT_INTERVALS_PER_LOG = 16;
 
   /** The smallest batch: a header block and a data block. */
   private static final long BATCH_BYTES_MIN = 2L * Bytes.BLOCK_BYTES;
@@ -149,7 +155,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
   private long checkpointsWritten;
   private long checkpointBytesWritten;
 
-  /** The size of the last checkpoint written since the store was opened; 0 before the first. */
+  /** The size of the last checkpoint written, the opening one included. */
   private long lastCheckpointBytes;
 
   private StoreException failure;
@@ -164,7 +170,8 @@ public final class StorageLoop implements Runnable, CompletionHandler {
       long epoch,
       long checkpointSequence,
       int nextCheckpointSlot,
-      long[] slotNextSequences) {}
+      long[] slotNextSequences,
+      long checkpointBytes) {}
 
   public StorageLoop(
       StoreConfiguration config,
@@ -191,6 +198,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     this.checkpointSequence = start.checkpointSequence();
     this.nextCheckpointSlot = start.nextCheckpointSlot();
     System.arraycopy(start.slotNextSequences(), 0, slotNextSequence, 0, 2);
+    this.lastCheckpointBytes = start.checkpointBytes();
     this.admittedBytes =
         new Semaphore((int) Math.min(Integer.MAX_VALUE, config.inFlightBytesMax()));
     this.batches = new BatchBuffer[2 * config.batchesInFlightMax() + 2];
@@ -1049,14 +1057,20 @@ public final class StorageLoop implements Runnable, CompletionHandler {
   /**
    * Log bytes between regular checkpoints: the configured interval, or {@link
    * #LOG_BYTES_PER_CHECKPOINT_BYTE} times the last checkpoint once checkpoints grow larger than a
-   * quarter of it. A checkpoint holds every map whole (24 bytes per extent, 480 MB at 20 million),
-   * so at a fixed interval large maps would be written out again and again, more than the clients'
-   * own data; this way checkpoints take at most a fifth of what goes to the disk, and replay after
-   * a crash grows with the maps, as loading the checkpoint does.
+   * quarter of it, up to a {@link #CHECKPOINT_INTERVALS_PER_LOG}th of the log. A checkpoint holds
+   * every map whole (24 bytes per extent, 480 MB at 20 million), so at a fixed interval large maps
+   * would be written out again and again, more than the clients' own data. This way regular
+   * checkpoints take at most a fifth of what goes to the disk while four of them fit in a sixteenth
+   * of the log, and replay after a crash grows with the maps, as loading the checkpoint does.
+   * Checkpoints forced because space runs short come whatever the interval.
    */
   private long checkpointIntervalBytes() {
+    long logBytes = (long) segments.segmentCount() * segmentBytes;
     return Math.max(
-        config.checkpointIntervalBytes(), LOG_BYTES_PER_CHECKPOINT_BYTE * lastCheckpointBytes);
+        config.checkpointIntervalBytes(),
+        Math.min(
+            LOG_BYTES_PER_CHECKPOINT_BYTE * lastCheckpointBytes,
+            logBytes / CHECKPOINT_INTERVALS_PER_LOG));
   }
 
   private CheckpointImage image() {

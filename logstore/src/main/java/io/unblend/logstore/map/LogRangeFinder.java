@@ -11,7 +11,8 @@ import java.util.IdentityHashMap;
  * snapshots then costs about one walk of its map, not a thousand.
  *
  * <p>Valid while none of the maps changes: use one finder for one pass over them, on the thread
- * that owns them.
+ * that owns them, or on any thread over frozen copies ({@link ExtentMap#snapshot}) that no one
+ * writes.
  */
 public final class LogRangeFinder {
   private static final long[] NONE = new long[0];

@@ -16,6 +16,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -45,6 +46,7 @@ class CleanerKeepsOverwritesGoingTest {
     int[] atSnapshot = null;
     Random random = new Random(42);
     try (Arena arena = Arena.ofShared()) {
+      Set<Thread> threadsBefore = Thread.getAllStackTraces().keySet();
       Store store = Store.open(config);
       Volume volume = store.createVolume("vm", (long) VOLUME_BLOCKS * BLOCK);
       // Written through in 20 KiB writes, two runs in three overwritten, then frozen: the
@@ -78,10 +80,15 @@ class CleanerKeepsOverwritesGoingTest {
         if (i == total / 4) {
           // The cleaner has moved the runs by now; the snapshot is deleted to make room.
           assertThat(store.status().cleanerBytesWritten()).isPositive();
+          List<String> started =
+              Thread.getAllStackTraces().keySet().stream()
+                  .filter(thread -> !threadsBefore.contains(thread))
+                  .map(Thread::getName)
+                  .toList();
           if (searchInBackground) {
-            assertThat(Thread.getAllStackTraces().keySet())
-                .extracting(Thread::getName)
-                .contains("unblend-cleaner");
+            assertThat(started).as("threads the store started").contains("unblend-cleaner");
+          } else {
+            assertThat(started).as("threads the store started").doesNotContain("unblend-cleaner");
           }
           assertSnapshot(arena, store.volume("vm@full"), atFull);
           store.deleteSnapshot("vm", "full");
