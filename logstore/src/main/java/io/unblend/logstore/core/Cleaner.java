@@ -7,6 +7,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Deque;
 import java.util.List;
 import java.util.function.Consumer;
@@ -65,8 +66,8 @@ final class Cleaner {
 
   private boolean searching;
 
-  /** Volumes of this id and above were made after the search began. */
-  private int searchedBelowId;
+  /** The volumes, snapshots and clones whose maps the search looks at. */
+  private final BitSet searchedIds = new BitSet();
 
   private int chunksOutstanding;
   private long bytesInFlight;
@@ -281,7 +282,10 @@ final class Cleaner {
    * result comes back through {@link #searched}.
    */
   private void startSearch() {
-    searchedBelowId = state.nextVolumeId();
+    searchedIds.clear();
+    for (VolumeState volume : state.volumes()) {
+      searchedIds.set(volume.id());
+    }
     List<LivePieceSearch.Chunk> found = search.start(cycle, victim);
     searching = found == null;
     if (found != null) {
@@ -300,43 +304,51 @@ final class Cleaner {
       throw new IllegalStateException(
           "searching segment " + victim + " for live data failed", result.failure());
     }
+    List<int[]> created = mapsCreatedSince();
     for (LivePieceSearch.Chunk chunk : result.chunks()) {
-      chunks.add(withMapsCreatedSince(chunk));
+      chunks.add(created.isEmpty() ? chunk : withPiecesFor(created, chunk));
     }
   }
 
   /**
-   * The chunk's pieces, and for each snapshot or clone made during the search a copy of its
-   * origin's pieces: it shares them, and moving them for the origin alone would leave the new map
-   * on the old copy, the data no longer shared. A piece the new map no longer holds is skipped when
-   * the move is applied, as any stale piece is.
+   * Snapshots and clones made while the search ran, each with the searched map it started from
+   * (along snapshots of clones and clones of snapshots): pairs of (new id, searched origin id).
    */
-  private LivePieceSearch.Chunk withMapsCreatedSince(LivePieceSearch.Chunk chunk) {
-    List<MapPiece> pieces = new ArrayList<>(chunk.pieces());
-    for (int id = searchedBelowId; id < state.nextVolumeId(); id++) {
-      int searchedOrigin = searchedOrigin(id);
-      if (searchedOrigin < 0) {
+  private List<int[]> mapsCreatedSince() {
+    List<int[]> created = new ArrayList<>();
+    for (VolumeState volume : state.volumes()) {
+      if (searchedIds.get(volume.id())) {
         continue;
       }
+      VolumeState origin = volume;
+      while (origin != null && !searchedIds.get(origin.id())) {
+        origin = origin.originId() == 0 ? null : state.volume(origin.originId());
+      }
+      if (origin != null) {
+        created.add(new int[] {volume.id(), origin.id()});
+      }
+    }
+    return created;
+  }
+
+  /**
+   * The chunk's pieces, and for each map made during the search a copy of its origin's pieces: it
+   * shares them, and moving them for the origin alone would leave the new map on the old copy, the
+   * data no longer shared. A piece the new map no longer holds is skipped when the move is applied,
+   * as any stale piece is.
+   */
+  private static LivePieceSearch.Chunk withPiecesFor(
+      List<int[]> created, LivePieceSearch.Chunk chunk) {
+    List<MapPiece> pieces = new ArrayList<>(chunk.pieces());
+    for (int[] map : created) {
       for (MapPiece piece : chunk.pieces()) {
-        if (piece.mapId() == searchedOrigin) {
-          pieces.add(new MapPiece(id, piece.startSector(), piece.address(), piece.sectorCount()));
+        if (piece.mapId() == map[1]) {
+          pieces.add(
+              new MapPiece(map[0], piece.startSector(), piece.address(), piece.sectorCount()));
         }
       }
     }
     return new LivePieceSearch.Chunk(chunk.address(), chunk.sectorCount(), pieces);
-  }
-
-  /**
-   * The map that volume {@code id}, made during the search, started from among those searched:
-   * along snapshots and clones of snapshots; -1 for a new empty volume or one not applied yet.
-   */
-  private int searchedOrigin(int id) {
-    VolumeState volume = state.volume(id);
-    while (volume != null && volume.id() >= searchedBelowId) {
-      volume = volume.originId() == 0 ? null : state.volume(volume.originId());
-    }
-    return volume == null ? -1 : volume.id();
   }
 
   /** Stops the search's thread, if any; the storage thread has stopped. */
