@@ -84,7 +84,7 @@ public final class ServeCommand implements Callable<Integer> {
       paramLabel = "SIZE",
       converter = Sizes.class,
       description =
-          "Log bytes written between checkpoints (default: ${DEFAULT-VALUE}): a crash replays at most about this much at the next start, and each checkpoint costs three device cache flushes (the log's, then its own body and header).",
+          "Log bytes written between checkpoints, at least (default: ${DEFAULT-VALUE}): a crash replays at most about this much at the next start, and each checkpoint costs three device cache flushes (the log's, then its own body and header). Once a checkpoint (24 bytes per extent) is larger than a quarter of it, checkpoints come four times their size apart, up to 1/16 of the log.",
       defaultValue = "256M")
   long checkpointIntervalBytes;
 
