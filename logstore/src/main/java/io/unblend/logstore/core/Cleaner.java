@@ -36,6 +36,12 @@ final class Cleaner {
   private static final System.Logger LOG = System.getLogger(Cleaner.class.getName());
   private static final int CHUNK_SECTORS_MAX = 256;
 
+  /** The most log sectors one read of the cleaner covers: several chunks and the gaps between. */
+  private static final long SPAN_SECTORS_MAX = 2048;
+
+  /** Dead sectors between two chunks beyond which they are read apart. */
+  private static final long SPAN_GAP_SECTORS_MAX = 64;
+
   /**
    * Chunks are at most this fraction of a segment: the cold head's batches end a segment with less
    * than one chunk unused, so moving a victim's data never takes a whole segment of its own.
@@ -179,18 +185,54 @@ final class Cleaner {
     }
     long budget = urgent || freeSegments <= threshold / 2 ? inFlightBytesMax * 4 : inFlightBytesMax;
     while (!chunks.isEmpty() && bytesInFlight < budget) {
-      LivePieceSearch.Chunk chunk = chunks.poll();
-      long bytes = (long) chunk.sectorCount() * Bytes.SECTOR_BYTES;
-      MemorySegment buffer = Arena.ofAuto().allocate(bytes, Bytes.BLOCK_BYTES);
-      Request.Read read = new Request.Read(-1, 0, buffer, null);
-      bytesInFlight += bytes;
-      chunksOutstanding++;
-      int chunkCycle = cycle;
-      read.done.whenComplete((ignored, failure) -> chunkRead(chunkCycle, chunk, buffer, failure));
-      reads.startLogRead(read, chunk.address());
+      readSpan(reads, budget);
     }
     finishIfDone();
     return victim >= 0 || !isIdle();
+  }
+
+  /**
+   * Reads the next chunk, and the chunks that follow it closely in the log, with one read: a victim
+   * left by random overwrites holds hundreds of short live runs, and a read each cost more in
+   * system calls and device requests than reading the dead sectors between them. Only the chunks
+   * are moved.
+   */
+  private void readSpan(ReadPath reads, long budget) {
+    List<LivePieceSearch.Chunk> span = new ArrayList<>();
+    LivePieceSearch.Chunk first = chunks.poll();
+    span.add(first);
+    long spanEnd = first.address() + first.sectorCount();
+    long movedBytes = (long) first.sectorCount() * Bytes.SECTOR_BYTES;
+    while (!chunks.isEmpty() && bytesInFlight + movedBytes < budget) {
+      LivePieceSearch.Chunk next = chunks.peek();
+      long nextEnd = next.address() + next.sectorCount();
+      if (next.address() < spanEnd
+          || next.address() - spanEnd > SPAN_GAP_SECTORS_MAX
+          || nextEnd - first.address() > SPAN_SECTORS_MAX) {
+        break;
+      }
+      span.add(chunks.poll());
+      spanEnd = nextEnd;
+      movedBytes += (long) next.sectorCount() * Bytes.SECTOR_BYTES;
+    }
+    MemorySegment buffer =
+        Arena.ofAuto()
+            .allocate((spanEnd - first.address()) * Bytes.SECTOR_BYTES, Bytes.BLOCK_BYTES);
+    Request.Read read = new Request.Read(-1, 0, buffer, null);
+    bytesInFlight += movedBytes;
+    chunksOutstanding += span.size();
+    int chunkCycle = cycle;
+    read.done.whenComplete(
+        (ignored, failure) -> {
+          for (LivePieceSearch.Chunk chunk : span) {
+            MemorySegment data =
+                buffer.asSlice(
+                    (chunk.address() - first.address()) * Bytes.SECTOR_BYTES,
+                    (long) chunk.sectorCount() * Bytes.SECTOR_BYTES);
+            chunkRead(chunkCycle, chunk, data, failure);
+          }
+        });
+    reads.startLogRead(read, first.address());
   }
 
   /**
