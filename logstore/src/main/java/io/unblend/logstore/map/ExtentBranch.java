@@ -22,17 +22,7 @@ final class ExtentBranch extends ExtentTreeNode {
 
   /** The last child whose first extent starts at or before {@code sector}, else the first. */
   int childFor(long sector) {
-    int low = 1;
-    int high = count - 1;
-    while (low <= high) {
-      int middle = (low + high) >>> 1;
-      if (firstSectors[middle] <= sector) {
-        low = middle + 1;
-      } else {
-        high = middle - 1;
-      }
-    }
-    return high;
+    return lastBelow(firstSectors, 1, count, sector + 1);
   }
 
   void insert(int index, ExtentTreeNode child) {

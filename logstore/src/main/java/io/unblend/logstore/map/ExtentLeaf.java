@@ -41,17 +41,7 @@ final class ExtentLeaf extends ExtentTreeNode {
 
   /** The index of the last extent starting before {@code sector}, or -1. */
   int lastStartingBefore(long sector) {
-    int low = 0;
-    int high = count - 1;
-    while (low <= high) {
-      int middle = (low + high) >>> 1;
-      if (starts[middle] < sector) {
-        low = middle + 1;
-      } else {
-        high = middle - 1;
-      }
-    }
-    return high;
+    return lastBelow(starts, 0, count, sector);
   }
 
   /** The index of the extent holding {@code sector}, else of the first after it, else count. */

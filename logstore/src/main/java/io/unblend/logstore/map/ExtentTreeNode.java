@@ -36,6 +36,24 @@ abstract sealed class ExtentTreeNode permits ExtentLeaf, ExtentBranch {
   /** Forgets entries {@code [from, to)}, which no longer count, so that nothing they hold leaks. */
   abstract void clear(int from, int to);
 
+  /**
+   * The last index in {@code [from, to)} whose key lies below {@code bound}, else {@code from - 1}:
+   * the binary search of both node kinds, whose keys ascend strictly.
+   */
+  static int lastBelow(long[] keys, int from, int to, long bound) {
+    int low = from;
+    int high = to - 1;
+    while (low <= high) {
+      int middle = (low + high) >>> 1;
+      if (keys[middle] < bound) {
+        low = middle + 1;
+      } else {
+        high = middle - 1;
+      }
+    }
+    return high;
+  }
+
   /** A copy that {@code newOwner} may write, sharing whatever lies below it. */
   final ExtentTreeNode copyFor(Object newOwner) {
     ExtentTreeNode copy = emptySibling(newOwner);
