@@ -25,11 +25,7 @@ public final class Checkpointer implements AutoCloseable {
   private final MemorySegment staging = arena.allocate(STAGING_BYTES, Bytes.BLOCK_BYTES);
   private final ExecutorService thread =
       Executors.newSingleThreadExecutor(
-          runnable -> {
-            Thread t = new Thread(runnable, "unblend-checkpointer");
-            t.setDaemon(true);
-            return t;
-          });
+          Thread.ofPlatform().name("unblend-checkpointer").daemon().factory());
 
   public Checkpointer(StoreLayout layout, IoEngine engine) {
     this.layout = layout;

@@ -80,11 +80,7 @@ final class LivePieceSearch {
     if (thread == null) {
       thread =
           Executors.newSingleThreadExecutor(
-              runnable -> {
-                Thread searching = new Thread(runnable, "unblend-cleaner");
-                searching.setDaemon(true);
-                return searching;
-              });
+              Thread.ofPlatform().name("unblend-cleaner").daemon().factory());
     }
     return thread;
   }
