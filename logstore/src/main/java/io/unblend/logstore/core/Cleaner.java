@@ -72,9 +72,6 @@ final class Cleaner {
 
   private boolean searching;
 
-  /** The volumes, snapshots and clones whose maps the search looks at. */
-  private final BitSet searchedIds = new BitSet();
-
   private int chunksOutstanding;
   private long bytesInFlight;
   private long segmentsCleaned;
@@ -324,10 +321,6 @@ final class Cleaner {
    * result comes back through {@link #searched}.
    */
   private void startSearch() {
-    searchedIds.clear();
-    for (VolumeState volume : state.volumes()) {
-      searchedIds.set(volume.id());
-    }
     List<LivePieceSearch.Chunk> found = search.start(cycle, victim);
     searching = found == null;
     if (found != null) {
@@ -346,7 +339,7 @@ final class Cleaner {
       throw new IllegalStateException(
           "searching segment " + victim + " for live data failed", result.failure());
     }
-    List<int[]> created = mapsCreatedSince();
+    List<int[]> created = mapsCreatedSince(result.searchedIds());
     for (LivePieceSearch.Chunk chunk : result.chunks()) {
       chunks.add(created.isEmpty() ? chunk : withPiecesFor(created, chunk));
     }
@@ -356,7 +349,7 @@ final class Cleaner {
    * Snapshots and clones made while the search ran, each with the searched map it started from
    * (along snapshots of clones and clones of snapshots): pairs of (new id, searched origin id).
    */
-  private List<int[]> mapsCreatedSince() {
+  private List<int[]> mapsCreatedSince(BitSet searchedIds) {
     List<int[]> created = new ArrayList<>();
     for (VolumeState volume : state.volumes()) {
       if (searchedIds.get(volume.id())) {

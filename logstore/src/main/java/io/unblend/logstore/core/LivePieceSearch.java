@@ -3,6 +3,7 @@ package io.unblend.logstore.core;
 import io.unblend.logstore.map.ExtentMap;
 import io.unblend.logstore.map.LogRangeFinder;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -61,6 +62,10 @@ final class LivePieceSearch {
     if (inline) {
       return gather(first, end, maps);
     }
+    BitSet searchedIds = new BitSet();
+    for (SearchedMap searched : maps) {
+      searchedIds.set(searched.volumeId());
+    }
     thread()
         .execute(
             () -> {
@@ -71,7 +76,7 @@ final class LivePieceSearch {
               } catch (Throwable e) { // Even an OutOfMemoryError: the cleaner waits for an answer.
                 failure = e;
               }
-              submit.accept(new Request.VictimSearched(cycle, found, failure));
+              submit.accept(new Request.VictimSearched(cycle, searchedIds, found, failure));
             });
     return null;
   }

@@ -6,6 +6,7 @@ import io.unblend.logstore.StoreStatus;
 import io.unblend.logstore.checkpoint.CheckpointImage;
 import io.unblend.logstore.log.EntryType;
 import java.lang.foreign.MemorySegment;
+import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -226,9 +227,11 @@ public sealed interface Request {
 
   /**
    * {@link LivePieceSearch}'s thread finished searching the victim of cleaning cycle {@code cycle}
-   * for live pieces: their chunks, or the failure.
+   * for live pieces: their chunks, or the failure; {@code searchedIds} are the volumes, snapshots
+   * and clones whose maps it looked at.
    */
-  record VictimSearched(int cycle, List<LivePieceSearch.Chunk> chunks, Throwable failure)
+  record VictimSearched(
+      int cycle, BitSet searchedIds, List<LivePieceSearch.Chunk> chunks, Throwable failure)
       implements Request {}
 
   /** Finish everything, write a last checkpoint, stop. */
