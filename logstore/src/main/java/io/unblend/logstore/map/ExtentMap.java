@@ -88,14 +88,7 @@ public final class ExtentMap {
       pieceEndSector = absorbNextIn(leaf, previous + 1, endSector, sectorCount, address);
       position = growPreviousIn(leaf, previous, startSector, pieceEndSector, address);
       if (position < pieceEndSector) {
-        long chunkEndSector = Math.min(pieceEndSector, ExtentWindows.windowEndSector(position));
-        leaf.insert(
-            previous + 1,
-            position,
-            chunkEndSector - position,
-            ExtentAddresses.advance(address, position - startSector));
-        extentCount++;
-        position = chunkEndSector;
+        position = insertPiece(leaf, previous + 1, position, pieceEndSector, startSector, address);
       }
       tree.leafChanged();
     } else {
@@ -107,19 +100,41 @@ public final class ExtentMap {
               leaf, leaf.lastStartingBefore(startSector), startSector, pieceEndSector, address);
     }
     while (position < pieceEndSector) {
-      long chunkEndSector = Math.min(pieceEndSector, ExtentWindows.windowEndSector(position));
       leaf = tree.writableLeafAt(position);
-      leaf.insert(
-          leaf.lastStartingBefore(position) + 1,
-          position,
-          chunkEndSector - position,
-          ExtentAddresses.advance(address, position - startSector));
+      position =
+          insertPiece(
+              leaf,
+              leaf.lastStartingBefore(position) + 1,
+              position,
+              pieceEndSector,
+              startSector,
+              address);
       tree.leafChanged();
-      extentCount++;
-      position = chunkEndSector;
     }
     mappedSectors += sectorCount;
     checkCounters();
+  }
+
+  /**
+   * Inserts at {@code index} of a writable leaf the piece of the run mapped from {@code
+   * startSector} to {@code address} that starts at {@code position} and ends at {@code
+   * pieceEndSector} or at its window's end, whichever comes first; returns where the piece ends.
+   */
+  private long insertPiece(
+      ExtentLeaf leaf,
+      int index,
+      long position,
+      long pieceEndSector,
+      long startSector,
+      long address) {
+    long chunkEndSector = Math.min(pieceEndSector, ExtentWindows.windowEndSector(position));
+    leaf.insert(
+        index,
+        position,
+        chunkEndSector - position,
+        ExtentAddresses.advance(address, position - startSector));
+    extentCount++;
+    return chunkEndSector;
   }
 
   /**
