@@ -473,7 +473,9 @@ share() {
   if [[ -n $D_EMPTY && -n ${WA[uniform80,iops]:-} ]]; then
     d_ratio=$(ratio "${WA[uniform80,iops]}" "$D_EMPTY")
     echo "| 4 KiB randwrite QD32 IOPS while cleaning at 80 % vs empty log | $(printf %.0f "${WA[uniform80,iops]}") | $(printf %.0f "$D_EMPTY") | $d_ratio | ≥ 0.70 | $(met "$d_ratio" ">=" 0.7) |"
-    echo "| same, 80/20 hot/cold at 80 % vs empty log | $(printf %.0f "${WA[hotcold80,iops]}") | $(printf %.0f "$D_EMPTY") | $(ratio "${WA[hotcold80,iops]}" "$D_EMPTY") | – | – |"
+    if [[ -n ${WA[hotcold80,iops]:-} ]]; then
+      echo "| same, 80/20 hot/cold at 80 % vs empty log | $(printf %.0f "${WA[hotcold80,iops]}") | $(printf %.0f "$D_EMPTY") | $(ratio "${WA[hotcold80,iops]}" "$D_EMPTY") | – | – |"
+    fi
   fi
   if ((${#WA[@]})); then
     echo
