@@ -23,6 +23,9 @@ import java.util.List;
  * payload would be copied again on every read that adds to it (the cumulation is shared with slices
  * handed on earlier, so Netty grows it by copying), which made 1 MiB writes cost a few megabytes of
  * copying each.
+ *
+ * <p>With compact headers a payload over the limit is skipped (at most 4 GiB); with extended
+ * headers, whose payload length may be anything up to 2^64 - 1, it closes the connection.
  */
 public final class RequestDecoder extends ByteToMessageDecoder {
   private static final System.Logger LOG = System.getLogger(RequestDecoder.class.getName());
@@ -63,14 +66,12 @@ public final class RequestDecoder extends ByteToMessageDecoder {
           }
           int magic = in.readInt();
           if (magic != (extended ? NBD_EXTENDED_REQUEST_MAGIC : NBD_REQUEST_MAGIC)) {
-            LOG.log(
-                Level.WARNING,
-                "closing {0}: request with bad magic 0x{1}; the stream cannot be followed",
-                ctx.channel().remoteAddress(),
-                Integer.toHexString(magic));
-            state = State.BAD_MESSAGE;
-            in.skipBytes(in.readableBytes());
-            ctx.close();
+            closeLost(
+                ctx,
+                in,
+                "request with bad magic 0x"
+                    + Integer.toHexString(magic)
+                    + "; the stream cannot be followed");
             return;
           }
           flags = in.readUnsignedShort();
@@ -84,6 +85,20 @@ public final class RequestDecoder extends ByteToMessageDecoder {
           if (payloadBytes == 0) {
             out.add(new NbdRequest(flags, type, cookie, offset, length, null, false));
             continue;
+          }
+          if (extended && Long.compareUnsigned(payloadBytes, payloadBytesMax) > 0) {
+            // Extended headers: "A server SHOULD initiate hard disconnect if a client sets the
+            // NBD_CMD_FLAG_PAYLOAD_LEN flag and uses a length larger than a server's advertised
+            // or default maximum payload length" (up to 2^64 - 1: not worth skipping).
+            closeLost(
+                ctx,
+                in,
+                "request with a payload of "
+                    + Long.toUnsignedString(payloadBytes)
+                    + " bytes, over the "
+                    + payloadBytesMax
+                    + " this server takes");
+            return;
           }
           state = payloadBytes > payloadBytesMax ? State.SKIP_PAYLOAD : State.PAYLOAD;
         }
@@ -121,6 +136,14 @@ public final class RequestDecoder extends ByteToMessageDecoder {
         }
       }
     }
+  }
+
+  /** Closes the connection at a request the stream cannot be followed past, saying why. */
+  private void closeLost(ChannelHandlerContext ctx, ByteBuf in, String why) {
+    LOG.log(Level.WARNING, "closing {0}: {1}", ctx.channel().remoteAddress(), why);
+    state = State.BAD_MESSAGE;
+    in.skipBytes(in.readableBytes());
+    ctx.close();
   }
 
   @Override

@@ -335,6 +335,23 @@ class HandshakeDecoderAnswersOptionsTest {
   }
 
   @Test
+  void anExportNameOverTheLimitClosesTheConnection() {
+    // NBD_OPT_EXPORT_NAME: "If the chosen export does not exist or requirements for the chosen
+    // export are not met (...), the server MUST terminate the session"; it has no error reply, so
+    // an option reply (NBD_REP_ERR_TOO_BIG) would be read as the export's size and flags.
+    Handshake handshake = new Handshake();
+    handshake.send(CLIENT_FLAGS_FIXED_NEWSTYLE_NO_ZEROES);
+    int tooLong = HandshakeDecoder.OPTION_BYTES_MAX + 1;
+
+    String answer =
+        handshake.send(
+            IHAVEOPT + "00000001" + String.format("%08x", tooLong) + "61".repeat(tooLong));
+
+    assertThat(answer).isEmpty();
+    assertThat(handshake.channel.isOpen()).isFalse();
+  }
+
+  @Test
   void unknownClientFlagsCloseTheConnection() {
     Handshake handshake = new Handshake();
     handshake.flushed();

@@ -76,6 +76,14 @@ class RequestDecoderFramesRequestsTest {
   private static final String EXTENDED_WRITE_WITHOUT_PAYLOAD_LEN =
       "21e41c71" + "0000" + "0001" + "0000000000000008" + "0000000000000000" + "0000000000001000";
 
+  /** NBD_CMD_WRITE with PAYLOAD_LEN of 2048 bytes (over the 1024-byte limit), cookie 10. */
+  private static final String EXTENDED_WRITE_TOO_LARGE =
+      "21e41c71" + "0020" + "0001" + "000000000000000a" + "0000000000000000" + "0000000000000800";
+
+  /** NBD_CMD_WRITE with PAYLOAD_LEN of 2^64 - 1 bytes, cookie 11: negative as a signed long. */
+  private static final String EXTENDED_WRITE_OF_2_POW_64_MINUS_1 =
+      "21e41c71" + "0020" + "0001" + "000000000000000b" + "0000000000000000" + "ffffffffffffffff";
+
   /** 28 bytes that start with the historic reply magic instead of a request magic. */
   private static final String BAD_MAGIC =
       "96744668" + "0000" + "0000" + "0000000000000009" + "0000000000000000" + "00000000";
@@ -236,6 +244,21 @@ class RequestDecoderFramesRequestsTest {
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple(8L, null),
             org.assertj.core.groups.Tuple.tuple(5L, "deadbeef"));
+  }
+
+  @Test
+  void anExtendedPayloadOverTheLimitClosesTheConnection() {
+    // Extended headers, "Request message": "A server SHOULD initiate hard disconnect if a client
+    // sets the NBD_CMD_FLAG_PAYLOAD_LEN flag and uses a length larger than a server's advertised
+    // or default maximum payload length". Lengths are unsigned 64-bit: 2^64 - 1 is the largest.
+    for (String tooLarge : List.of(EXTENDED_WRITE_TOO_LARGE, EXTENDED_WRITE_OF_2_POW_64_MINUS_1)) {
+      EmbeddedChannel channel = extended();
+
+      send(channel, tooLarge + "ab".repeat(2048) + EXTENDED_WRITE);
+
+      assertThat(decoded(channel)).isEmpty();
+      assertThat(channel.isOpen()).isFalse();
+    }
   }
 
   @Test
