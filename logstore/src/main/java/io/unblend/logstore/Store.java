@@ -235,6 +235,11 @@ public final class Store implements AutoCloseable {
     return engine.name();
   }
 
+  /** Whether this open created the store (formatted its log), rather than finding one. */
+  public boolean created() {
+    return layout.formatted();
+  }
+
   /** The log's capacity in bytes. */
   public long logBytes() {
     return layout.superblock().logBytes();

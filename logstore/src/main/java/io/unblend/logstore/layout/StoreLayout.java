@@ -87,7 +87,7 @@ public final class StoreLayout implements AutoCloseable {
 
   /**
    * Opens the store at the configured location, or formats a new one there when it has none and the
-   * configuration allows. Returns null from {@link #formatted} when it was opened as it was.
+   * configuration allows ({@link #formatted} tells which).
    */
   public static StoreLayout open(StoreConfiguration config, IoEngine engine) throws IOException {
     return switch (config.location()) {

@@ -5,11 +5,13 @@ import io.unblend.logstore.StoreConfiguration;
 import io.unblend.logstore.StoreException;
 import io.unblend.logstore.StoreLocation;
 import io.unblend.logstore.Volume;
+import io.unblend.logstore.core.VolumeSummary;
 import io.unblend.nbd.admin.AdminServer;
 import io.unblend.nbd.server.NbdServer;
 import io.unblend.nbd.server.StoreExports;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -141,10 +143,18 @@ public final class ServeCommand implements Callable<Integer> {
             .inFlightBytesMax(Math.max(256L << 20, 2 * acceptedBytesMax))
             .checkpointIntervalBytes(checkpointIntervalBytes)
             .build();
+    for (ListenAddress address : addresses) {
+      checkBindable(address);
+    }
     Store store = Store.open(config);
     NbdServer server = null;
     AdminServer admin = null;
     try {
+      warnOfFixedSettings(store);
+      if (wanted.isEmpty() && store.listVolumes().isEmpty()) {
+        wanted.put(DEFAULT_VOLUME, 16L << 30);
+      }
+      checkReadOnly(store, wanted);
       ensureVolumes(store, wanted);
       server =
           new NbdServer(
@@ -219,7 +229,87 @@ public final class ServeCommand implements Callable<Integer> {
     try {
       return server.listenTcp(address);
     } catch (IOException e) {
-      throw new IOException(e.getMessage() + " (choose another address with --listen)", e);
+      throw new IOException(reason(e) + " (choose another address with --listen)", e);
+    }
+  }
+
+  /**
+   * Fails before the store is opened (and, the first time, created) when an address cannot be
+   * listened on: in use, or not one of this host's.
+   */
+  private void checkBindable(ListenAddress address) {
+    try (ServerSocket probe = new ServerSocket()) {
+      probe.setReuseAddress(true);
+      probe.bind(address.socketAddress());
+    } catch (IOException e) {
+      throw usage(
+          "--listen "
+              + address.given()
+              + ": cannot listen there ("
+              + reason(e)
+              + "); choose another address or port");
+    }
+  }
+
+  private static String reason(Exception e) {
+    return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+  }
+
+  /**
+   * The log's size and its segments' are set when a store is created. Other ones asked of an
+   * existing store are ignored, with a warning rather than an error: scripts pass the same flags to
+   * every start, and a store may have been created by another command with the defaults.
+   */
+  private void warnOfFixedSettings(Store store) throws StoreException {
+    CommandLine.ParseResult given = spec.commandLine().getParseResult();
+    long storeSegmentBytes = store.status().segmentBytes();
+    if (given.hasMatchedOption("--log-size") && storeOptions.device() != null) {
+      warnIgnored("--log-size " + logBytes, "a store on a device has the whole device");
+    } else if (given.hasMatchedOption("--log-size")
+        && !store.created()
+        && logBytes / storeSegmentBytes * storeSegmentBytes != store.logBytes()) {
+      warnIgnored(
+          "--log-size " + logBytes, "the store has a log of " + store.logBytes() + " bytes");
+    }
+    if (given.hasMatchedOption("--segment-size")
+        && !store.created()
+        && segmentBytes != storeSegmentBytes) {
+      warnIgnored(
+          "--segment-size " + segmentBytes,
+          "the store has segments of " + storeSegmentBytes + " bytes");
+    }
+  }
+
+  private void warnIgnored(String flag, String why) {
+    System.err.println(
+        "unblend: "
+            + flag
+            + " is ignored: "
+            + why
+            + " ("
+            + storeOptions.location().path()
+            + "), set when it was created");
+  }
+
+  /** Every --read-only name must be a volume that will be served: a typo must not go unnoticed. */
+  private void checkReadOnly(Store store, Map<String, Long> wanted) throws StoreException {
+    for (String name : readOnly) {
+      if (!wanted.containsKey(name) && store.volume(name) == null) {
+        List<String> names = new ArrayList<>(wanted.keySet());
+        for (VolumeSummary volume : store.listVolumes()) {
+          if (!names.contains(volume.name())) {
+            names.add(volume.name());
+          }
+        }
+        throw usage(
+            "--read-only "
+                + name
+                + ": the store has no volume of that name (it has: "
+                + String.join(", ", names)
+                + "); give one of those, or create it with --volume "
+                + name
+                + "=SIZE");
+      }
     }
   }
 
@@ -285,8 +375,13 @@ public final class ServeCommand implements Callable<Integer> {
         throw new CommandLine.ParameterException(
             spec.commandLine(), "--volume " + volume + ": use NAME=SIZE, e.g. --volume vm1=64G");
       }
+      String name = volume.substring(0, equals);
+      if (parsed.containsKey(name)) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--volume " + name + " is given twice: give each volume once");
+      }
       try {
-        parsed.put(volume.substring(0, equals), Sizes.parse(volume.substring(equals + 1)));
+        parsed.put(name, Sizes.parse(volume.substring(equals + 1)));
       } catch (CommandLine.TypeConversionException e) {
         throw new CommandLine.ParameterException(
             spec.commandLine(), "--volume " + volume + ": " + e.getMessage());
@@ -295,8 +390,8 @@ public final class ServeCommand implements Callable<Integer> {
     return parsed;
   }
 
-  /** A --listen address, with its host as the user wrote it (for the URIs printed). */
-  private record ListenAddress(String host, InetSocketAddress socketAddress) {}
+  /** A --listen address as the user wrote it, and its host so (for the URIs printed), resolved. */
+  private record ListenAddress(String given, String host, InetSocketAddress socketAddress) {}
 
   private List<ListenAddress> parseListen() {
     List<ListenAddress> parsed = new ArrayList<>();
@@ -315,7 +410,16 @@ public final class ServeCommand implements Callable<Integer> {
         if (number < 0 || number > 65535 || host.isEmpty()) {
           throw new NumberFormatException();
         }
-        parsed.add(new ListenAddress(host, new InetSocketAddress(host, number)));
+        InetSocketAddress resolved = new InetSocketAddress(host, number);
+        if (resolved.isUnresolved()) {
+          throw usage(
+              "--listen "
+                  + address
+                  + ": no address is known for host '"
+                  + host
+                  + "'; give an IP address of this host or a name it resolves");
+        }
+        parsed.add(new ListenAddress(address, host, resolved));
       } catch (NumberFormatException e) {
         throw new CommandLine.ParameterException(
             spec.commandLine(),
@@ -326,9 +430,6 @@ public final class ServeCommand implements Callable<Integer> {
   }
 
   private void ensureVolumes(Store store, Map<String, Long> wanted) throws StoreException {
-    if (wanted.isEmpty() && store.listVolumes().isEmpty()) {
-      wanted.put(DEFAULT_VOLUME, 16L << 30);
-    }
     for (Map.Entry<String, Long> entry : wanted.entrySet()) {
       Volume existing = store.volume(entry.getKey());
       if (existing == null) {

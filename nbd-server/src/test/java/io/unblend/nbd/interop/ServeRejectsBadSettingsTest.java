@@ -2,6 +2,7 @@ package io.unblend.nbd.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.unblend.logstore.layout.StoreLayout;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -100,12 +101,38 @@ class ServeRejectsBadSettingsTest {
   }
 
   @Test
-  void aPortInUseIsNamedWithTheOptionThatChangesIt() throws Exception {
+  void aVolumeGivenTwiceIsAUsageError() throws Exception {
+    // Which size would win is a guess the user should not have to make.
+    assertUsageError(
+        serve(
+            ServerProcess.in(dataDirectory).volume("vol", "16M").arguments("--volume", "vol=32M")),
+        "--volume vol is given twice");
+  }
+
+  @Test
+  void aReadOnlyNameThatIsNoVolumeIsAUsageError() throws Exception {
+    // A typo in --read-only must not leave the volume it meant writable.
+    assertUsageError(serve("--read-only", "vl"), "--read-only vl");
+  }
+
+  @Test
+  void aPortInUseIsAUsageErrorBeforeAStoreIsCreated() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       String address = "127.0.0.1:" + taken.getLocalPort();
-      assertFailure(
-          serve("--listen", address), "cannot listen on " + address + ":", "with --listen)");
+      assertUsageError(serve("--listen", address), "--listen " + address + ": cannot listen");
     }
+    assertNoStore();
+  }
+
+  @Test
+  void aHostWithoutAnAddressIsAUsageErrorBeforeAStoreIsCreated() throws Exception {
+    // RFC 6761: names under .invalid never resolve.
+    assertUsageError(serve("--listen", "nosuchhost.invalid:10809"), "'nosuchhost.invalid'");
+    assertNoStore();
+  }
+
+  private void assertNoStore() {
+    assertThat(dataDirectory.resolve(StoreLayout.SUPERBLOCK_FILE)).doesNotExist();
   }
 
   @Test
