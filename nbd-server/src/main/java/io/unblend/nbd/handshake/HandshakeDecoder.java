@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
 
 /**
  * The fixed newstyle handshake (doc/proto.md "Newstyle negotiation", "Option haggling"): the
@@ -48,6 +49,7 @@ public final class HandshakeDecoder extends ByteToMessageDecoder {
   private final ExportRegistry exports;
   private final BlockSizes blockSizes;
   private final BiConsumer<ChannelHandlerContext, Negotiated> startTransmission;
+  private final BooleanSupplier shuttingDown;
   private State state = State.CLIENT_FLAGS;
   private boolean noZeroes;
   private ReplyMode replyMode = ReplyMode.SIMPLE;
@@ -63,11 +65,13 @@ public final class HandshakeDecoder extends ByteToMessageDecoder {
   public HandshakeDecoder(
       ExportRegistry exports,
       BlockSizes blockSizes,
-      BiConsumer<ChannelHandlerContext, Negotiated> startTransmission) {
+      BiConsumer<ChannelHandlerContext, Negotiated> startTransmission,
+      BooleanSupplier shuttingDown) {
     this.exports = exports;
     this.metadataContexts = new MetadataContexts(exports);
     this.blockSizes = blockSizes;
     this.startTransmission = startTransmission;
+    this.shuttingDown = shuttingDown;
   }
 
   @Override
@@ -140,6 +144,17 @@ public final class HandshakeDecoder extends ByteToMessageDecoder {
   }
 
   private void handleOption(ChannelHandlerContext ctx, ByteBuf data) {
+    if (shuttingDown.getAsBoolean() && option != NBD_OPT_ABORT) {
+      // "the server SHOULD error further options received (other than NBD_OPT_ABORT) with
+      // NBD_REP_ERR_SHUTDOWN"; NBD_OPT_EXPORT_NAME has no error reply, so it closes.
+      if (option == NBD_OPT_EXPORT_NAME) {
+        close(ctx, "NBD_OPT_EXPORT_NAME while the server shuts down");
+      } else {
+        reply(ctx, NBD_REP_ERR_SHUTDOWN, "the server is shutting down");
+        ctx.flush();
+      }
+      return;
+    }
     switch (option) {
       case NBD_OPT_EXPORT_NAME -> exportName(ctx, data);
       case NBD_OPT_ABORT -> {

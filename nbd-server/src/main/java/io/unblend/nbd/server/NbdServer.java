@@ -153,7 +153,8 @@ public final class NbdServer implements ExportConnections, AutoCloseable {
                             exports,
                             new HandshakeDecoder.BlockSizes(
                                 512, 4096, limits.advertisedPayloadBytesMax()),
-                            NbdServer.this::startTransmission));
+                            NbdServer.this::startTransmission,
+                            draining::get));
               }
             });
   }
@@ -219,8 +220,9 @@ public final class NbdServer implements ExportConnections, AutoCloseable {
     while (System.nanoTime() < deadline && busy()) {
       Thread.sleep(10);
     }
+    int open = connections.size();
     connections.close().await();
-    LOG.log(Level.INFO, "NBD server drained and closed {0} connections", connections.size());
+    LOG.log(Level.INFO, "NBD server drained and closed {0} connections", open);
   }
 
   private boolean busy() {

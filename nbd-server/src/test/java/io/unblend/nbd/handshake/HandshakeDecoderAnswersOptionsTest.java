@@ -12,6 +12,7 @@ import io.unblend.nbd.protocol.ReplyMode;
 import io.unblend.nbd.testing.SimulatedStores;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -121,6 +122,9 @@ class HandshakeDecoderAnswersOptionsTest {
     final List<Negotiated> negotiated = new ArrayList<>();
     final EmbeddedChannel channel;
 
+    /** Whether the server is shutting down, as its drain sets it. */
+    final AtomicBoolean shuttingDown = new AtomicBoolean();
+
     Handshake() {
       ExportRegistry registry =
           new ExportRegistry() {
@@ -143,7 +147,8 @@ class HandshakeDecoderAnswersOptionsTest {
               new HandshakeDecoder(
                   registry,
                   new HandshakeDecoder.BlockSizes(512, 4096, 32 << 20),
-                  (ctx, settled) -> negotiated.add(settled)));
+                  (ctx, settled) -> negotiated.add(settled),
+                  shuttingDown::get));
     }
 
     /** Sends client bytes; returns everything the server flushed since the last call, as hex. */
@@ -348,6 +353,23 @@ class HandshakeDecoderAnswersOptionsTest {
             IHAVEOPT + "00000001" + String.format("%08x", tooLong) + "61".repeat(tooLong));
 
     assertThat(answer).isEmpty();
+    assertThat(handshake.channel.isOpen()).isFalse();
+  }
+
+  @Test
+  void optionsWhileTheServerShutsDownAreAnsweredWithErrShutdown() {
+    // "NBD_REP_ERR_SHUTDOWN (...) the server is unwilling to continue negotiation as it is in the
+    // process of being shut down"; "the server SHOULD error further options received (other than
+    // NBD_OPT_ABORT) with NBD_REP_ERR_SHUTDOWN".
+    Handshake handshake = new Handshake();
+    handshake.send(CLIENT_FLAGS_FIXED_NEWSTYLE_NO_ZEROES);
+    handshake.shuttingDown.set(true);
+
+    String answer = handshake.send(IHAVEOPT + "00000003" + "00000000");
+
+    assertThat(answer).startsWith(REPLY_MAGIC + "00000003" + "80000007");
+    assertThat(handshake.channel.isOpen()).isTrue();
+    assertThat(handshake.send(NBD_OPT_EXPORT_NAME_VOL)).isEmpty();
     assertThat(handshake.channel.isOpen()).isFalse();
   }
 
