@@ -754,7 +754,8 @@ public final class StorageLoop implements Runnable, CompletionHandler {
   }
 
   private static StoreException noVolume(int volumeId) {
-    return new StoreException(Errno.ENOENT, "volume " + volumeId + " does not exist (deleted?)");
+    return new StoreException(
+        Errno.ENOENT, "the volume or snapshot of id " + volumeId + " has been deleted");
   }
 
   /**

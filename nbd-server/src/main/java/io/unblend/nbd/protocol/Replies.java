@@ -97,6 +97,17 @@ public final class Replies {
     return buf;
   }
 
+  /**
+   * A failed request's reply: a simple reply with the error, or with structured replies an ERROR
+   * chunk that also carries the message (doc/proto.md: "The server SHOULD prefer sending errors via
+   * a structured reply, as the error can then be accompanied by a string payload").
+   */
+  public ByteBuf failed(long cookie, long requestOffset, int error, String message) {
+    return mode == ReplyMode.SIMPLE
+        ? done(cookie, requestOffset, error)
+        : error(cookie, requestOffset, error, message);
+  }
+
   /** An ERROR chunk with a message for a human, ending the reply. */
   public ByteBuf error(long cookie, long requestOffset, int error, String message) {
     byte[] text = message.getBytes(StandardCharsets.UTF_8);

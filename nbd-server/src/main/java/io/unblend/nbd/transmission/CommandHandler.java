@@ -146,9 +146,15 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
     inFlight.incrementAndGet();
     inFlightBytes.addAndGet(requestBytes(request));
     updateAutoRead(ctx);
-    int error = draining.get() ? NBD_ESHUTDOWN : validator.check(request);
-    if (error != 0) {
-      finish(ctx, request, replies.done(request.cookie, request.offset, error));
+    RequestValidator.Refusal refusal =
+        draining.get()
+            ? new RequestValidator.Refusal(NBD_ESHUTDOWN, "the server is shutting down")
+            : validator.check(request);
+    if (refusal != null) {
+      finish(
+          ctx,
+          request,
+          replies.failed(request.cookie, request.offset, refusal.error(), refusal.reason()));
       return;
     }
     switch (request.type) {
@@ -236,9 +242,7 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
           negotiated.export().name(),
           Errors.message(failure));
     }
-    return replies.mode() == ReplyMode.SIMPLE
-        ? replies.done(request.cookie, request.offset, error)
-        : replies.error(request.cookie, request.offset, error, Errors.message(failure));
+    return replies.failed(request.cookie, request.offset, error, Errors.message(failure));
   }
 
   // ---- READ ------------------------------------------------------------------------------------
@@ -327,7 +331,11 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
    */
   private void blockStatus(ChannelHandlerContext ctx, NbdRequest request) {
     if (request.length == 0) {
-      finish(ctx, request, replies.done(request.cookie, request.offset, NBD_EINVAL));
+      finish(
+          ctx,
+          request,
+          replies.failed(
+              request.cookie, request.offset, NBD_EINVAL, "a block status query of 0 bytes"));
       return;
     }
     // Unaligned queries cover the surrounding sectors; the first run starts at the offset asked.

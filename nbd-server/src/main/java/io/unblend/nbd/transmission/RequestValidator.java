@@ -20,8 +20,11 @@ final class RequestValidator {
     this.payloadBytesMax = payloadBytesMax;
   }
 
-  /** 0 when the request may proceed, else the NBD error to answer with. */
-  int check(NbdRequest request) {
+  /** Why a request is answered with an error instead of being served. */
+  record Refusal(int error, String reason) {}
+
+  /** Null when the request may proceed, else the NBD error to answer with and why. */
+  Refusal check(NbdRequest request) {
     int allowed = NBD_CMD_FLAG_FUA;
     switch (request.type) {
       case NBD_CMD_READ ->
@@ -30,43 +33,61 @@ final class RequestValidator {
       case NBD_CMD_BLOCK_STATUS -> allowed |= NBD_CMD_FLAG_REQ_ONE;
       case NBD_CMD_WRITE, NBD_CMD_TRIM, NBD_CMD_FLUSH, NBD_CMD_CACHE, NBD_CMD_DISC -> {}
       default -> {
-        return NBD_EINVAL;
+        return new Refusal(NBD_EINVAL, "unknown command " + request.type);
       }
     }
     if (request.type == NBD_CMD_WRITE && negotiated.replyMode() == ReplyMode.EXTENDED) {
       allowed |= NBD_CMD_FLAG_PAYLOAD_LEN;
     }
-    if ((request.flags & ~allowed) != 0 || request.payloadTooLarge) {
-      return NBD_EINVAL;
+    if ((request.flags & ~allowed) != 0) {
+      return new Refusal(
+          NBD_EINVAL,
+          "flags 0x"
+              + Integer.toHexString(request.flags & ~allowed)
+              + " are not valid on this command here");
+    }
+    if (request.payloadTooLarge) {
+      return new Refusal(
+          NBD_EINVAL, "a payload of over " + payloadBytesMax + " bytes (its data was discarded)");
     }
     if (request.type == NBD_CMD_WRITE
         && negotiated.replyMode() == ReplyMode.EXTENDED
         && !request.has(NBD_CMD_FLAG_PAYLOAD_LEN)) {
-      return NBD_EINVAL;
+      return new Refusal(
+          NBD_EINVAL, "a write with extended headers needs NBD_CMD_FLAG_PAYLOAD_LEN");
     }
     if (request.type == NBD_CMD_FLUSH || request.type == NBD_CMD_DISC) {
-      return 0;
+      return null;
     }
     boolean writes =
         request.type == NBD_CMD_WRITE
             || request.type == NBD_CMD_TRIM
             || request.type == NBD_CMD_WRITE_ZEROES;
     if (writes && negotiated.export().readOnly()) {
-      return NBD_EPERM;
+      return new Refusal(NBD_EPERM, "export " + negotiated.export().name() + " is read-only");
     }
     if (request.type == NBD_CMD_BLOCK_STATUS && negotiated.contexts().isEmpty()) {
-      return NBD_EINVAL;
+      return new Refusal(NBD_EINVAL, "no metadata context was selected");
     }
     if ((request.type == NBD_CMD_READ || request.type == NBD_CMD_WRITE)
         && request.length > payloadBytesMax) {
-      return NBD_EINVAL;
+      return new Refusal(
+          NBD_EINVAL,
+          request.length + " bytes is over the " + payloadBytesMax + " this server takes");
     }
     long size = negotiated.export().volume().sizeBytes();
     if (request.offset < 0 || request.length < 0 || request.offset > size - request.length) {
-      return request.type == NBD_CMD_WRITE || request.type == NBD_CMD_WRITE_ZEROES
-          ? NBD_ENOSPC
-          : NBD_EINVAL;
+      return new Refusal(
+          request.type == NBD_CMD_WRITE || request.type == NBD_CMD_WRITE_ZEROES
+              ? NBD_ENOSPC
+              : NBD_EINVAL,
+          Long.toUnsignedString(request.offset)
+              + "+"
+              + Long.toUnsignedString(request.length)
+              + " is beyond the export's "
+              + size
+              + " bytes");
     }
-    return 0;
+    return null;
   }
 }

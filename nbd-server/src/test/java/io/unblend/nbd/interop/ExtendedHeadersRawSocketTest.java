@@ -428,6 +428,9 @@ class ExtendedHeadersRawSocketTest {
     assertThat(payload.getInt()).as("error").isEqualTo(error);
     int messageBytes = payload.getShort() & 0xffff;
     assertThat(messageBytes).isEqualTo(chunk.payload().length - 6);
+    // "The server SHOULD prefer sending errors via a structured reply, as the error can then be
+    // accompanied by a string payload to present to a human user."
+    assertThat(messageBytes).as("bytes of the message saying why").isPositive();
   }
 
   private static byte[] random(long seed, int length) {
