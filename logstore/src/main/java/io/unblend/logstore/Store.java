@@ -368,15 +368,19 @@ public final class Store implements AutoCloseable {
 
   private static void checkName(String what, String name) throws StoreException {
     byte[] encoded = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    if (encoded.length == 0 || encoded.length > NAME_BYTES_MAX || name.contains("@")) {
+    if (encoded.length == 0
+        || encoded.length > NAME_BYTES_MAX
+        || name.contains("@")
+        || name.chars().anyMatch(Character::isISOControl)) {
       throw new StoreException(
           Errno.EINVAL,
           what
               + " name '"
-              + name
+              + name.replaceAll("\\p{Cntrl}", "?")
               + "' must be 1 to "
               + NAME_BYTES_MAX
-              + " bytes of UTF-8 without '@' (it separates volume and snapshot)");
+              + " bytes of UTF-8 without '@' (it separates volume and snapshot) or control"
+              + " characters");
     }
   }
 

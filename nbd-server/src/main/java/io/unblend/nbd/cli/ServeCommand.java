@@ -357,8 +357,13 @@ public final class ServeCommand implements Callable<Integer> {
                 + volume.getValue()
                 + ": the size must be a multiple of 512 bytes");
       }
-      if (volume.getKey().isEmpty() || volume.getKey().contains("@")) {
-        throw usage("--volume " + volume.getKey() + ": a name is 1 to 255 bytes without '@'");
+      if (volume.getKey().isEmpty()
+          || volume.getKey().contains("@")
+          || volume.getKey().chars().anyMatch(Character::isISOControl)) {
+        throw usage(
+            "--volume "
+                + volume.getKey().replaceAll("\\p{Cntrl}", "?")
+                + ": a name is 1 to 255 bytes without '@' or control characters");
       }
     }
   }

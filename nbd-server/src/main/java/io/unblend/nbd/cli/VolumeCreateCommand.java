@@ -15,7 +15,10 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description = "Create a thin volume; a running server serves it at once.")
 public final class VolumeCreateCommand extends StoreCommand {
-  @Parameters(index = "0", paramLabel = "NAME", description = "1 to 255 bytes, without '@'.")
+  @Parameters(
+      index = "0",
+      paramLabel = "NAME",
+      description = "1 to 255 bytes, without '@' or control characters.")
   String name;
 
   @Parameters(

@@ -163,6 +163,8 @@ class StoreCommandsTest {
     ExternalTool.Result badSize = cli.run("volume", "create", "odd", "12X");
     ExternalTool.Result missingArgument = cli.run("clone", "create", "vol", "s");
     ExternalTool.Result groupWithoutVolumes = cli.run("snapshot", "create", "--group", "g");
+    // A line break in a name would break every listing that shows it.
+    ExternalTool.Result controlCharacter = cli.run("volume", "create", "two\nlines", "1M");
 
     assertThat(noVolume.exitCode()).as(noVolume.describe()).isEqualTo(1);
     assertThat(noVolume.stderr())
@@ -182,6 +184,10 @@ class StoreCommandsTest {
     assertThat(missingArgument.stderr()).contains("Missing required parameter: 'NEWVOLUME'");
     assertThat(groupWithoutVolumes.exitCode()).isEqualTo(1);
     assertThat(groupWithoutVolumes.stderr()).contains("name one or more volumes");
+    assertThat(controlCharacter.exitCode()).isEqualTo(1);
+    assertThat(controlCharacter.stderr())
+        .contains("volume name 'two?lines' must be")
+        .contains("without '@' (it separates volume and snapshot) or control characters");
   }
 
   @Test
