@@ -2,12 +2,14 @@ package io.unblend.nbd.cli;
 
 import io.unblend.logstore.StoreException;
 import java.io.IOException;
+import java.util.Map;
 import picocli.CommandLine;
 
 /**
  * Turns the failures a user can fix (a {@link CommandFailure}, a store that refuses the request, an
- * admin socket that cannot be reached) into one line on stderr and exit code 1; anything else is a
- * bug and keeps picocli's stack trace.
+ * admin socket that cannot be reached) into one line on stderr and exit code 1, and with {@code
+ * --json} also {@code {"error": MESSAGE}} on stdout; anything else is a bug and keeps picocli's
+ * stack trace.
  */
 final class CommandErrors implements CommandLine.IExecutionExceptionHandler {
   static final int EXIT_FAILURE = 1;
@@ -20,6 +22,11 @@ final class CommandErrors implements CommandLine.IExecutionExceptionHandler {
         || failure instanceof IOException) {
       commandLine.getErr().println("unblend: " + failure.getMessage());
       commandLine.getErr().flush();
+      if (commandLine.getParseResult().hasMatchedOption("--json")) {
+        // A script that reads stdout gets an object it can parse, besides the exit code.
+        commandLine.getOut().println(JsonOutput.of(Map.of("error", failure.getMessage())));
+        commandLine.getOut().flush();
+      }
       return EXIT_FAILURE;
     }
     throw failure;

@@ -165,6 +165,7 @@ class StoreCommandsTest {
     ExternalTool.Result groupWithoutVolumes = cli.run("snapshot", "create", "--group", "g");
     // A line break in a name would break every listing that shows it.
     ExternalTool.Result controlCharacter = cli.run("volume", "create", "two\nlines", "1M");
+    ExternalTool.Result noVolumeAsJson = cli.run("snapshot", "create", "nosuch", "s", "--json");
 
     assertThat(noVolume.exitCode()).as(noVolume.describe()).isEqualTo(1);
     assertThat(noVolume.stderr())
@@ -184,6 +185,10 @@ class StoreCommandsTest {
     assertThat(missingArgument.stderr()).contains("Missing required parameter: 'NEWVOLUME'");
     assertThat(groupWithoutVolumes.exitCode()).isEqualTo(1);
     assertThat(groupWithoutVolumes.stderr()).contains("name one or more volumes");
+    // For scripts, the same message as an object on stdout.
+    assertThat(noVolumeAsJson.exitCode()).isEqualTo(1);
+    assertThat(noVolumeAsJson.json().get("error").asText())
+        .isEqualTo("no volume named 'nosuch' (see ./unblend volume list)");
     assertThat(controlCharacter.exitCode()).isEqualTo(1);
     assertThat(controlCharacter.stderr())
         .contains("volume name 'two?lines' must be")
