@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A clone starts as its snapshot and is then a volume of its own: qemu-io writes the clone and its
  * origin volume at the same time, at overlapping offsets, and each reads back its own data, the
- * rest still the snapshot's; the snapshot itself never changes. A clone of a clone works alike.
+ * rest still the snapshot's; the snapshot itself never changes. A clone of a clone works alike, and
+ * a deleted volume is restored under its own name from the snapshot it left.
  */
 class ClonesAndTheirOriginSeeTheirOwnWritesTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
@@ -85,6 +86,33 @@ class ClonesAndTheirOriginSeeTheirOwnWritesTest {
 
     assertThat(second).doesNotContain("Pattern verification failed");
     assertThat(first).doesNotContain("Pattern verification failed");
+  }
+
+  @Test
+  void aDeletedVolumeIsRestoredUnderItsNameFromItsSnapshot() {
+    // docs/changed-blocks.md: a deleted volume's snapshots stay, and a volume created later under
+    // its name has them as its own; restoring one is "clone create vm daily vm".
+    cli.runSuccessfully("volume", "create", "vm", "4M");
+    qemuIo("vm", "write -P 0x88 0 4M");
+    cli.runSuccessfully("snapshot", "create", "vm", "daily");
+    qemuIo("vm", "write -P 0x99 0 1M");
+    cli.runSuccessfully("volume", "delete", "vm");
+
+    cli.runSuccessfully("clone", "create", "vm", "daily", "vm");
+    String restored = qemuIo("vm", "read -P 0x88 0 4M");
+    qemuIo("vm", "write -P 0xaa 1M 4K");
+    String changed =
+        ExternalTool.NBDINFO
+            .runSuccessfully(TIMEOUT, "--map=unblend:changed:daily", server.uri("vm"))
+            .stdout();
+
+    assertThat(restored).doesNotContain("Pattern verification failed");
+    assertThat(
+            cli.runSuccessfully("snapshot", "list", "vm", "--json").json().findValuesAsText("name"))
+        .containsExactly("vm@daily");
+    assertThat(changed.strip().lines().map(line -> line.strip().split("\\s+")[2]))
+        .as("changed since vm@daily: only the 4 KiB written after the restore\n%s", changed)
+        .containsExactly("0", "1", "0");
   }
 
   private static String qemuIo(String export, String... commands) {
