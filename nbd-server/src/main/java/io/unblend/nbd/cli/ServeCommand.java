@@ -11,7 +11,6 @@ import io.unblend.nbd.server.NbdServer;
 import io.unblend.nbd.server.StoreExports;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -120,7 +119,13 @@ public final class ServeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Map<String, Long> wanted = parseVolumes();
     checkSettings(wanted);
-    List<ListenAddress> addresses = parseListen();
+    if (listen.isEmpty() && sockets.isEmpty()) {
+      listen.add(ListenAddress.DEFAULT);
+    }
+    List<ListenAddress> addresses = new ArrayList<>();
+    for (String address : listen) {
+      addresses.add(ListenAddress.parse(address, spec.commandLine()));
+    }
     long acceptedBytesMax = Math.min(1L << 30, 4 * requestBytesMax);
     if (requestBytesMax % 4096 != 0 || requestBytesMax > (1 << 30)) {
       throw new CommandLine.ParameterException(
@@ -144,7 +149,7 @@ public final class ServeCommand implements Callable<Integer> {
             .checkpointIntervalBytes(checkpointIntervalBytes)
             .build();
     for (ListenAddress address : addresses) {
-      checkBindable(address);
+      address.checkBindable(spec.commandLine());
     }
     Store store = Store.open(config);
     NbdServer server = null;
@@ -167,10 +172,7 @@ public final class ServeCommand implements Callable<Integer> {
       List<String> uris = new ArrayList<>();
       for (ListenAddress address : addresses) {
         InetSocketAddress bound = listen(server, address.socketAddress());
-        // As given ("::1", "localhost"), not the JDK's long form of the bound address.
-        String host = address.host();
-        host = host.contains(":") ? "[" + host + "]" : host;
-        uris.add("nbd://" + host + ":" + bound.getPort() + "/" + firstVolume(store, wanted));
+        uris.add(address.uri(bound.getPort(), firstVolume(store, wanted)));
       }
       for (Path socket : sockets) {
         listen(server, socket);
@@ -230,24 +232,6 @@ public final class ServeCommand implements Callable<Integer> {
       return server.listenTcp(address);
     } catch (IOException e) {
       throw new IOException(reason(e) + " (choose another address with --listen)", e);
-    }
-  }
-
-  /**
-   * Fails before the store is opened (and, the first time, created) when an address cannot be
-   * listened on: in use, or not one of this host's.
-   */
-  private void checkBindable(ListenAddress address) {
-    try (ServerSocket probe = new ServerSocket()) {
-      probe.setReuseAddress(true);
-      probe.bind(address.socketAddress());
-    } catch (IOException e) {
-      throw usage(
-          "--listen "
-              + address.given()
-              + ": cannot listen there ("
-              + reason(e)
-              + "); choose another address or port");
     }
   }
 
@@ -390,45 +374,6 @@ public final class ServeCommand implements Callable<Integer> {
       } catch (CommandLine.TypeConversionException e) {
         throw new CommandLine.ParameterException(
             spec.commandLine(), "--volume " + volume + ": " + e.getMessage());
-      }
-    }
-    return parsed;
-  }
-
-  /** A --listen address as the user wrote it, and its host so (for the URIs printed), resolved. */
-  private record ListenAddress(String given, String host, InetSocketAddress socketAddress) {}
-
-  private List<ListenAddress> parseListen() {
-    List<ListenAddress> parsed = new ArrayList<>();
-    if (listen.isEmpty() && sockets.isEmpty()) {
-      listen.add("127.0.0.1:10809");
-    }
-    for (String address : listen) {
-      int colon = address.lastIndexOf(':');
-      String host = colon < 0 ? "" : address.substring(0, colon);
-      String port = colon < 0 ? address : address.substring(colon + 1);
-      if (host.startsWith("[") && host.endsWith("]")) {
-        host = host.substring(1, host.length() - 1);
-      }
-      try {
-        int number = Integer.parseInt(port);
-        if (number < 0 || number > 65535 || host.isEmpty()) {
-          throw new NumberFormatException();
-        }
-        InetSocketAddress resolved = new InetSocketAddress(host, number);
-        if (resolved.isUnresolved()) {
-          throw usage(
-              "--listen "
-                  + address
-                  + ": no address is known for host '"
-                  + host
-                  + "'; give an IP address of this host or a name it resolves");
-        }
-        parsed.add(new ListenAddress(address, host, resolved));
-      } catch (NumberFormatException e) {
-        throw new CommandLine.ParameterException(
-            spec.commandLine(),
-            "--listen " + address + ": use HOST:PORT, e.g. 127.0.0.1:10809 or [::1]:10809");
       }
     }
     return parsed;
