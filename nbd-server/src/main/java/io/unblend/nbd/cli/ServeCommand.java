@@ -390,12 +390,17 @@ public final class ServeCommand implements Callable<Integer> {
             "--volume "
                 + entry.getKey()
                 + "="
-                + entry.getValue()
+                + Sizes.format(entry.getValue())
                 + ": the store already has volume "
                 + entry.getKey()
                 + " of "
+                + Sizes.format(existing.sizeBytes())
+                + " ("
                 + existing.sizeBytes()
-                + " bytes; give that size (or leave the --volume out) to serve it as it is");
+                + " bytes); give that size (or leave the --volume out) to serve it as it is, or"
+                + " grow it first with ./unblend volume resize "
+                + entry.getKey()
+                + " SIZE (volumes never shrink)");
       }
     }
   }

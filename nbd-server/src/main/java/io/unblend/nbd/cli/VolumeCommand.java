@@ -8,14 +8,19 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "volume",
     mixinStandardHelpOptions = true,
-    description = "List, create and delete thin volumes.",
-    subcommands = {VolumeListCommand.class, VolumeCreateCommand.class, VolumeDeleteCommand.class})
+    description = "List, create, grow and delete thin volumes.",
+    subcommands = {
+      VolumeListCommand.class,
+      VolumeCreateCommand.class,
+      VolumeResizeCommand.class,
+      VolumeDeleteCommand.class
+    })
 public final class VolumeCommand implements Runnable {
   @Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
     throw new CommandLine.ParameterException(
-        spec.commandLine(), "give a subcommand: list, create or delete");
+        spec.commandLine(), "give a subcommand: list, create, resize or delete");
   }
 }

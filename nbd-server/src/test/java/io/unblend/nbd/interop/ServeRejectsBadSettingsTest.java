@@ -110,6 +110,17 @@ class ServeRejectsBadSettingsTest {
   }
 
   @Test
+  void anotherSizeForAnExistingVolumeIsAUsageErrorThatSaysHowToResize() throws Exception {
+    try (ServerProcess first = ServerProcess.in(dataDirectory).volume("vol", "16M").start()) {
+      first.stop();
+    }
+    Outcome outcome = serve(ServerProcess.in(dataDirectory).volume("vol", "32M"));
+
+    assertUsageError(outcome, "--volume vol=32M: the store already has volume vol of 16M");
+    assertThat(outcome.output()).contains("./unblend volume resize vol SIZE");
+  }
+
+  @Test
   void aReadOnlyNameThatIsNoVolumeIsAUsageError() throws Exception {
     // A typo in --read-only must not leave the volume it meant writable.
     assertUsageError(serve("--read-only", "vl"), "--read-only vl");

@@ -140,6 +140,34 @@ class StoreCommandsTest {
   }
 
   @Test
+  void aVolumeGrowsAndNewConnectionsSeeItsNewSize() {
+    cli.runSuccessfully("volume", "create", "growing", "4M");
+    JsonNode grown = cli.runSuccessfully("volume", "resize", "growing", "12M", "--json").json();
+    String size =
+        ExternalTool.NBDINFO.runSuccessfully(TIMEOUT, "--size", server.uri("growing")).stdout();
+    ExternalTool.Result written =
+        ExternalTool.QEMU_IO.runSuccessfully(
+            TIMEOUT,
+            "-f",
+            "raw",
+            server.uri("growing"),
+            "-c",
+            "write -P 0x5a 8M 1M",
+            "-c",
+            "read -P 0x5a 8M 1M");
+    ExternalTool.Result shrink = cli.run("volume", "resize", "growing", "4M");
+    // The other tests count the server's volumes.
+    cli.runSuccessfully("volume", "delete", "growing");
+
+    assertThat(grown.get("sizeBytes").asLong()).isEqualTo(12 << 20);
+    assertThat(grown.get("previousSizeBytes").asLong()).isEqualTo(4 << 20);
+    assertThat(size.strip()).isEqualTo(Long.toString(12 << 20));
+    assertThat(written.stdout()).doesNotContain("Pattern verification failed");
+    assertThat(shrink.exitCode()).as(shrink.describe()).isEqualTo(1);
+    assertThat(shrink.stderr()).contains("volumes only grow");
+  }
+
+  @Test
   void textOutputIsForPeople() {
     cli.runSuccessfully("volume", "create", "text", "1G");
 
