@@ -229,6 +229,10 @@ public final class HandshakeDecoder extends ByteToMessageDecoder {
     reply(ctx, NBD_REP_ACK, Unpooled.EMPTY_BUFFER);
   }
 
+  private static String nameTooLong(long nameBytes) {
+    return "an export name of " + nameBytes + " bytes; names are at most " + STRING_BYTES_MAX;
+  }
+
   /** NBD_OPT_INFO and NBD_OPT_GO: name, then the information requests. */
   private void infoOrGo(ChannelHandlerContext ctx, ByteBuf data, boolean go) {
     if (data.readableBytes() < 4) {
@@ -236,8 +240,13 @@ public final class HandshakeDecoder extends ByteToMessageDecoder {
       return;
     }
     long nameBytes = data.readUnsignedInt();
-    if (nameBytes > STRING_BYTES_MAX || data.readableBytes() < nameBytes + 2) {
-      reply(ctx, NBD_REP_ERR_INVALID, "malformed export name or information request count");
+    if (nameBytes > STRING_BYTES_MAX) {
+      reply(ctx, NBD_REP_ERR_INVALID, nameTooLong(nameBytes));
+      return;
+    }
+    if (data.readableBytes() < nameBytes + 2) {
+      reply(
+          ctx, NBD_REP_ERR_INVALID, "option data too short for its export name and request count");
       return;
     }
     String name = data.readCharSequence((int) nameBytes, StandardCharsets.UTF_8).toString();
@@ -310,8 +319,12 @@ public final class HandshakeDecoder extends ByteToMessageDecoder {
       return;
     }
     long nameBytes = data.readUnsignedInt();
-    if (nameBytes > STRING_BYTES_MAX || data.readableBytes() < nameBytes + 4) {
-      reply(ctx, NBD_REP_ERR_INVALID, "malformed export name");
+    if (nameBytes > STRING_BYTES_MAX) {
+      reply(ctx, NBD_REP_ERR_INVALID, nameTooLong(nameBytes));
+      return;
+    }
+    if (data.readableBytes() < nameBytes + 4) {
+      reply(ctx, NBD_REP_ERR_INVALID, "option data too short for its export name and query count");
       return;
     }
     String name = data.readCharSequence((int) nameBytes, StandardCharsets.UTF_8).toString();

@@ -374,6 +374,26 @@ class HandshakeDecoderAnswersOptionsTest {
   }
 
   @Test
+  void goWithANameOverTheLimitIsInvalidAndSaysSo() {
+    // "String": a name "MUST NOT exceed 4096 bytes"; the error reply's data is a message for a
+    // human, and the session goes on.
+    Handshake handshake = new Handshake();
+    handshake.send(CLIENT_FLAGS_FIXED_NEWSTYLE_NO_ZEROES);
+    String name = "61".repeat(4097);
+    String data = "00001001" + name + "0000";
+
+    String answer =
+        handshake.send(IHAVEOPT + "00000007" + String.format("%08x", data.length() / 2) + data);
+
+    String message =
+        ByteBufUtil.hexDump(
+            "an export name of 4097 bytes; names are at most 4096"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(answer).isEqualTo(reply("00000007", "80000003", message));
+    assertThat(handshake.channel.isOpen()).isTrue();
+  }
+
+  @Test
   void unknownClientFlagsCloseTheConnection() {
     Handshake handshake = new Handshake();
     handshake.flushed();
