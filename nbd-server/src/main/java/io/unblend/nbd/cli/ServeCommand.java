@@ -11,6 +11,7 @@ import io.unblend.nbd.server.NbdServer;
 import io.unblend.nbd.server.StoreExports;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -150,6 +151,19 @@ public final class ServeCommand implements Callable<Integer> {
             .build();
     for (ListenAddress address : addresses) {
       address.checkBindable(spec.commandLine());
+    }
+    for (Path socket : sockets) {
+      // The data directory is made when the store is; any other must be there already.
+      Path directory = socket.toAbsolutePath().getParent();
+      if (!Files.isDirectory(directory)
+          && !directory.equals(storeOptions.dataDirectory().toAbsolutePath())) {
+        throw usage(
+            "--socket "
+                + socket
+                + ": "
+                + directory
+                + " is no directory; create it or choose another path");
+      }
     }
     Store store = Store.open(config);
     NbdServer server = null;

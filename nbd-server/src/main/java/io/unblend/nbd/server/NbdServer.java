@@ -25,10 +25,13 @@ import io.unblend.nbd.transmission.RequestDecoder;
 import io.unblend.nbd.transmission.VolumeChanges;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,6 +70,11 @@ public final class NbdServer implements ExportConnections, AutoCloseable {
       int payloadBytesMax,
       int requestsInFlightMax,
       int connectionsMax) {}
+
+  /** File type bits of st_mode, and the type of a socket (stat(2)). */
+  private static final int S_IFMT = 0170000;
+
+  private static final int S_IFSOCK = 0140000;
 
   private final ExportRegistry exports;
   private final Limits limits;
@@ -112,7 +120,7 @@ public final class NbdServer implements ExportConnections, AutoCloseable {
 
   /** Listens on a unix socket, replacing a stale socket file left by a dead server. */
   public void listenUnix(Path socket) throws InterruptedException, IOException {
-    Files.deleteIfExists(socket);
+    removeStaleSocket(socket);
     SocketAddress address = UnixDomainSocketAddress.of(socket);
     Channel channel =
         bound(
@@ -120,6 +128,29 @@ public final class NbdServer implements ExportConnections, AutoCloseable {
             "unix socket " + socket);
     listeners.add(channel);
     sockets.add(socket);
+  }
+
+  /**
+   * Removes the socket file a dead server left at {@code socket}. Anything else there is an error
+   * and stays: a file that is no socket, or a socket that a live server listens on.
+   */
+  private static void removeStaleSocket(Path socket) throws IOException {
+    if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    int mode = (Integer) Files.getAttribute(socket, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+    if ((mode & S_IFMT) != S_IFSOCK) {
+      throw new IOException(
+          "cannot listen on unix socket " + socket + ": a file that is no socket is there");
+    }
+    try {
+      SocketChannel.open(UnixDomainSocketAddress.of(socket)).close();
+    } catch (ConnectException refused) {
+      Files.deleteIfExists(socket); // No one listens: a dead server's.
+      return;
+    }
+    throw new IOException(
+        "cannot listen on unix socket " + socket + ": another server listens there");
   }
 
   /** The listening channel, or an error that names the address (Netty's names nothing). */

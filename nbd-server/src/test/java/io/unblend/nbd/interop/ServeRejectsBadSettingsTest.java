@@ -9,6 +9,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -147,12 +148,36 @@ class ServeRejectsBadSettingsTest {
   }
 
   @Test
-  void aSocketInAMissingDirectoryIsNamedWithTheOptionThatChangesIt() throws Exception {
+  void aSocketInAMissingDirectoryIsAUsageErrorBeforeAStoreIsCreated() throws Exception {
     Path socket = dataDirectory.resolve("missing").resolve("nbd.sock");
+    assertUsageError(serve("--socket", socket.toString()), "--socket " + socket + ": ");
+    assertNoStore();
+  }
+
+  @Test
+  void aSocketAnotherServerListensOnIsLeftToIt(@TempDir Path otherStore) throws Exception {
+    try (ServerProcess first = ServerProcess.in(otherStore).volume("vol", "16M").start()) {
+      assertFailure(
+          serve("--socket", first.socket().toString()),
+          "cannot listen on unix socket " + first.socket() + ": another server listens there",
+          "with --socket)");
+      String size =
+          ExternalTool.NBDINFO
+              .runSuccessfully(Duration.ofSeconds(30), "--size", first.unixUri("vol"))
+              .stdout();
+      assertThat(size.strip()).isEqualTo(Long.toString(16 << 20));
+    }
+  }
+
+  @Test
+  void aFileWhereTheSocketWouldGoStaysAndIsNamed() throws Exception {
+    // Only a stale socket file is replaced; a file that is no socket is never deleted.
+    Path file = Files.writeString(dataDirectory.resolve("precious"), "keep me");
     assertFailure(
-        serve("--socket", socket.toString()),
-        "cannot listen on unix socket " + socket + ":",
+        serve("--socket", file.toString()),
+        "cannot listen on unix socket " + file + ": a file that is no socket is there",
         "with --socket)");
+    assertThat(file).hasContent("keep me");
   }
 
   @Test
