@@ -141,6 +141,9 @@ public final class StorageLoop implements Runnable, CompletionHandler {
   private int checkpointsWanted;
   private long checkpointFailedBefore = -1;
 
+  /** Whether the log is full and the log says so: once until writes are taken again. */
+  private boolean fullReported;
+
   // Pre-writing segments ahead of the head.
   private final MemorySegment zeros;
   private int prewriteSegment = -1;
@@ -515,6 +518,10 @@ public final class StorageLoop implements Runnable, CompletionHandler {
       return false;
     }
     StoreException full = logFull();
+    if (!fullReported && !waiting.isEmpty() && takesSpace(waiting.peek())) {
+      LOG.log(Level.WARNING, "{0}; until then writes get ENOSPC", full.getMessage());
+      fullReported = true;
+    }
     while (!waiting.isEmpty() && takesSpace(waiting.peek())) {
       Request.Logged request = waiting.peek();
       if (request.partsInFlight > 0) {
@@ -549,6 +556,10 @@ public final class StorageLoop implements Runnable, CompletionHandler {
         long sectors = Math.min(remaining, batch.freeDataSectors());
         if (sectors == 0) {
           return false;
+        }
+        if (fullReported) {
+          LOG.log(Level.INFO, "the log has room for writes again");
+          fullReported = false;
         }
         batch.addWrite(
             write.volumeId,
