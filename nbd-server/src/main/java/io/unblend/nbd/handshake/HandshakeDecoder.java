@@ -374,14 +374,15 @@ public final class HandshakeDecoder extends ByteToMessageDecoder {
     reply(ctx, NBD_REP_ACK, Unpooled.EMPTY_BUFFER);
   }
 
+  /**
+   * What the export serves. A read-only export does not offer trim or write zeroes, as qemu-nbd and
+   * nbdkit do not: they would only be refused with NBD_EPERM.
+   */
   private int transmissionFlags(Export export) {
     int flags =
         NBD_FLAG_HAS_FLAGS
             | NBD_FLAG_SEND_FLUSH
             | NBD_FLAG_SEND_FUA
-            | NBD_FLAG_SEND_TRIM
-            | NBD_FLAG_SEND_WRITE_ZEROES
-            | NBD_FLAG_SEND_FAST_ZERO
             | NBD_FLAG_SEND_CACHE
             | NBD_FLAG_CAN_MULTI_CONN;
     if (replyMode != ReplyMode.SIMPLE) {
@@ -389,6 +390,8 @@ public final class HandshakeDecoder extends ByteToMessageDecoder {
     }
     if (export.readOnly()) {
       flags |= NBD_FLAG_READ_ONLY;
+    } else {
+      flags |= NBD_FLAG_SEND_TRIM | NBD_FLAG_SEND_WRITE_ZEROES | NBD_FLAG_SEND_FAST_ZERO;
     }
     return flags;
   }

@@ -28,6 +28,7 @@ class NbdinfoShowsExportFlagsTest {
             .volume("vol", "64M")
             .volume("other", "1M")
             .volume("default", "2M")
+            .arguments("--read-only", "other")
             .start();
   }
 
@@ -67,6 +68,23 @@ class NbdinfoShowsExportFlagsTest {
         .contains("\tcan_df: true")
         .contains("\tcan_multi_conn: true")
         .contains("\tcan_cache: true");
+  }
+
+  @Test
+  void aReadOnlyExportOffersNoCommandThatWrites() {
+    // "NBD_FLAG_READ_ONLY": the server MUST reply NBD_EPERM to writes, so trim and write zeroes
+    // are not offered there (as qemu-nbd and nbdkit do), while reads, flush and cache are.
+    String info =
+        ExternalTool.NBDINFO.runSuccessfully(TIMEOUT, "--no-content", server.uri("other")).stdout();
+
+    assertThat(info)
+        .contains("\tis_read_only: true")
+        .contains("\tcan_trim: false")
+        .contains("\tcan_zero: false")
+        .contains("\tcan_fast_zero: false")
+        .contains("\tcan_flush: true")
+        .contains("\tcan_cache: true")
+        .contains("\tcan_multi_conn: true");
   }
 
   @Test
