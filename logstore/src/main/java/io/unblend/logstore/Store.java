@@ -366,7 +366,11 @@ public final class Store implements AutoCloseable {
     return volume;
   }
 
-  private static void checkName(String what, String name) throws StoreException {
+  /**
+   * Fails unless {@code name} may name a volume, snapshot or clone ({@code what}): 1 to 255 bytes
+   * of UTF-8, without '@' or control characters.
+   */
+  public static void checkName(String what, String name) throws StoreException {
     byte[] encoded = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     if (encoded.length == 0
         || encoded.length > NAME_BYTES_MAX
@@ -376,7 +380,7 @@ public final class Store implements AutoCloseable {
           Errno.EINVAL,
           what
               + " name '"
-              + name.replaceAll("\\p{Cntrl}", "?")
+              + name.replaceAll("(?U)\\p{Cntrl}", "?")
               + "' must be 1 to "
               + NAME_BYTES_MAX
               + " bytes of UTF-8 without '@' (it separates volume and snapshot) or control"

@@ -557,10 +557,6 @@ public final class StorageLoop implements Runnable, CompletionHandler {
         if (sectors == 0) {
           return false;
         }
-        if (fullReported) {
-          LOG.log(Level.INFO, "the log has room for writes again");
-          fullReported = false;
-        }
         batch.addWrite(
             write.volumeId,
             write.startSector + write.addedSectors,
@@ -569,6 +565,11 @@ public final class StorageLoop implements Runnable, CompletionHandler {
         write.addedSectors += sectors;
         clientBytesWritten += sectors * Bytes.SECTOR_BYTES;
         write.fullyAdded = write.addedSectors * Bytes.SECTOR_BYTES == write.data.byteSize();
+        if (fullReported && write.fullyAdded) {
+          // Only a whole write: the first parts of one that then finds no room do not count.
+          LOG.log(Level.INFO, "the log has room for writes again");
+          fullReported = false;
+        }
       }
       case Request.Range range -> {
         batch.addRange(range.type, range.volumeId, range.startSector, range.sectorCount);

@@ -1,6 +1,7 @@
 package io.unblend.nbd.cli;
 
 import io.unblend.logstore.StoreException;
+import io.unblend.nbd.server.ErrorMessages;
 import java.io.IOException;
 import java.util.Map;
 import picocli.CommandLine;
@@ -20,11 +21,12 @@ final class CommandErrors implements CommandLine.IExecutionExceptionHandler {
     if (failure instanceof CommandFailure
         || failure instanceof StoreException
         || failure instanceof IOException) {
-      commandLine.getErr().println("unblend: " + failure.getMessage());
+      String message = ErrorMessages.of(failure);
+      commandLine.getErr().println("unblend: " + message);
       commandLine.getErr().flush();
       if (commandLine.getParseResult().hasMatchedOption("--json")) {
         // A script that reads stdout gets an object it can parse, besides the exit code.
-        commandLine.getOut().println(JsonOutput.of(Map.of("error", failure.getMessage())));
+        commandLine.getOut().println(JsonOutput.of(Map.of("error", message)));
         commandLine.getOut().flush();
       }
       return EXIT_FAILURE;

@@ -1,8 +1,12 @@
 package io.unblend.nbd.cli;
 
+import io.unblend.nbd.server.ErrorMessages;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine;
 
 /**
@@ -47,21 +51,39 @@ record ListenAddress(String given, String host, InetSocketAddress socketAddress)
   }
 
   /**
-   * Fails when the address cannot be listened on (in use, or not one of this host's), so that a
-   * server that could not serve does not create a store first.
+   * Fails when an address cannot be listened on (in use, not one of this host's, or given twice
+   * over), so that a server that could not serve does not create a store first. Every address is
+   * bound at once, as the server will bind them.
    */
-  void checkBindable(CommandLine commandLine) {
-    try (ServerSocket probe = new ServerSocket()) {
-      probe.setReuseAddress(true);
-      probe.bind(socketAddress);
+  static void checkBindable(List<ListenAddress> addresses, CommandLine commandLine) {
+    List<ServerSocket> probes = new ArrayList<>();
+    try {
+      for (ListenAddress address : addresses) {
+        ServerSocket probe = new ServerSocket();
+        probes.add(probe);
+        try {
+          probe.setReuseAddress(true);
+          probe.bind(address.socketAddress);
+        } catch (IOException e) {
+          throw new CommandLine.ParameterException(
+              commandLine,
+              "--listen "
+                  + address.given
+                  + ": cannot listen there ("
+                  + ErrorMessages.of(e)
+                  + "); choose another address or port");
+        }
+      }
     } catch (IOException e) {
-      throw new CommandLine.ParameterException(
-          commandLine,
-          "--listen "
-              + given
-              + ": cannot listen there ("
-              + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName())
-              + "); choose another address or port");
+      throw new UncheckedIOException(e);
+    } finally {
+      for (ServerSocket probe : probes) {
+        try {
+          probe.close();
+        } catch (IOException e) {
+          // Closing a probe that listened on nothing the server needs: nothing to do.
+        }
+      }
     }
   }
 

@@ -6,7 +6,9 @@ import io.unblend.logstore.StoreException;
 import io.unblend.logstore.StoreLocation;
 import io.unblend.logstore.Volume;
 import io.unblend.logstore.core.VolumeSummary;
+import io.unblend.logstore.layout.StoreLayout;
 import io.unblend.nbd.admin.AdminServer;
+import io.unblend.nbd.server.ErrorMessages;
 import io.unblend.nbd.server.NbdServer;
 import io.unblend.nbd.server.StoreExports;
 import java.io.IOException;
@@ -15,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -149,22 +152,7 @@ public final class ServeCommand implements Callable<Integer> {
             .inFlightBytesMax(Math.max(256L << 20, 2 * acceptedBytesMax))
             .checkpointIntervalBytes(checkpointIntervalBytes)
             .build();
-    for (ListenAddress address : addresses) {
-      address.checkBindable(spec.commandLine());
-    }
-    for (Path socket : sockets) {
-      // The data directory is made when the store is; any other must be there already.
-      Path directory = socket.toAbsolutePath().getParent();
-      if (!Files.isDirectory(directory)
-          && !directory.equals(storeOptions.dataDirectory().toAbsolutePath())) {
-        throw usage(
-            "--socket "
-                + socket
-                + ": "
-                + directory
-                + " is no directory; create it or choose another path");
-      }
-    }
+    checkBeforeOpening(addresses, wanted);
     Store store = Store.open(config);
     NbdServer server = null;
     AdminServer admin = null;
@@ -173,7 +161,11 @@ public final class ServeCommand implements Callable<Integer> {
       if (wanted.isEmpty() && store.listVolumes().isEmpty()) {
         wanted.put(DEFAULT_VOLUME, 16L << 30);
       }
-      checkReadOnly(store, wanted);
+      Set<String> served = new LinkedHashSet<>(wanted.keySet());
+      for (VolumeSummary volume : store.listVolumes()) {
+        served.add(volume.name());
+      }
+      checkReadOnly(served);
       ensureVolumes(store, wanted);
       server =
           new NbdServer(
@@ -245,12 +237,8 @@ public final class ServeCommand implements Callable<Integer> {
     try {
       return server.listenTcp(address);
     } catch (IOException e) {
-      throw new IOException(reason(e) + " (choose another address with --listen)", e);
+      throw new IOException(ErrorMessages.of(e) + " (choose another address with --listen)", e);
     }
-  }
-
-  private static String reason(Exception e) {
-    return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
   }
 
   /**
@@ -279,31 +267,57 @@ public final class ServeCommand implements Callable<Integer> {
   }
 
   private void warnIgnored(String flag, String why) {
-    System.err.println(
-        "unblend: "
-            + flag
-            + " is ignored: "
-            + why
-            + " ("
-            + storeOptions.location().path()
-            + "), set when it was created");
+    spec.commandLine()
+        .getErr()
+        .println(
+            "unblend: "
+                + flag
+                + " is ignored: "
+                + why
+                + " ("
+                + storeOptions.location().path()
+                + "), set when it was created");
+  }
+
+  /**
+   * Everything that can be checked before the store is opened, and the first time created: the
+   * addresses to serve on and, for a new store, the --read-only names.
+   */
+  private void checkBeforeOpening(List<ListenAddress> addresses, Map<String, Long> wanted) {
+    ListenAddress.checkBindable(addresses, spec.commandLine());
+    boolean inDirectory = storeOptions.device() == null;
+    Path dataDirectory = storeOptions.dataDirectory().toAbsolutePath().normalize();
+    for (Path socket : sockets) {
+      // A new store's data directory is made when the store is; any other must be there already.
+      Path directory = socket.toAbsolutePath().normalize().getParent();
+      if (!Files.isDirectory(directory) && !(inDirectory && directory.equals(dataDirectory))) {
+        throw usage(
+            "--socket "
+                + socket
+                + ": "
+                + directory
+                + " is no directory; create it or choose another path");
+      }
+      try {
+        NbdServer.isStaleSocket(socket);
+      } catch (IOException e) {
+        throw usage(ErrorMessages.of(e) + " (choose another path with --socket)");
+      }
+    }
+    if (inDirectory && !Files.exists(dataDirectory.resolve(StoreLayout.SUPERBLOCK_FILE))) {
+      checkReadOnly(wanted.isEmpty() ? Set.of(DEFAULT_VOLUME) : wanted.keySet());
+    }
   }
 
   /** Every --read-only name must be a volume that will be served: a typo must not go unnoticed. */
-  private void checkReadOnly(Store store, Map<String, Long> wanted) throws StoreException {
+  private void checkReadOnly(Set<String> served) {
     for (String name : readOnly) {
-      if (!wanted.containsKey(name) && store.volume(name) == null) {
-        List<String> names = new ArrayList<>(wanted.keySet());
-        for (VolumeSummary volume : store.listVolumes()) {
-          if (!names.contains(volume.name())) {
-            names.add(volume.name());
-          }
-        }
+      if (!served.contains(name) && !name.contains("@")) {
         throw usage(
             "--read-only "
                 + name
-                + ": the store has no volume of that name (it has: "
-                + String.join(", ", names)
+                + ": no volume of that name is served (volumes: "
+                + String.join(", ", served)
                 + "); give one of those, or create it with --volume "
                 + name
                 + "=SIZE");
@@ -316,7 +330,7 @@ public final class ServeCommand implements Callable<Integer> {
     try {
       server.listenUnix(socket);
     } catch (IOException e) {
-      throw new IOException(e.getMessage() + " (choose another path with --socket)", e);
+      throw new IOException(ErrorMessages.of(e) + " (choose another path with --socket)", e);
     }
   }
 
@@ -355,13 +369,10 @@ public final class ServeCommand implements Callable<Integer> {
                 + volume.getValue()
                 + ": the size must be a multiple of 512 bytes");
       }
-      if (volume.getKey().isEmpty()
-          || volume.getKey().contains("@")
-          || volume.getKey().chars().anyMatch(Character::isISOControl)) {
-        throw usage(
-            "--volume "
-                + volume.getKey().replaceAll("\\p{Cntrl}", "?")
-                + ": a name is 1 to 255 bytes without '@' or control characters");
+      try {
+        Store.checkName("volume", volume.getKey());
+      } catch (StoreException e) {
+        throw usage("--volume: " + e.getMessage());
       }
     }
   }

@@ -2,7 +2,6 @@ package io.unblend.nbd.cli;
 
 import io.unblend.logstore.Store;
 import io.unblend.logstore.StoreException;
-import io.unblend.logstore.Volume;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +13,8 @@ import picocli.CommandLine.Parameters;
     name = "resize",
     mixinStandardHelpOptions = true,
     description =
-        "Grow a volume (volumes never shrink). Clients see the new size when they next connect.")
+        "Grow a volume (volumes never shrink). Connected clients may use the new sectors at once; they"
+            + " see the new size when they next connect.")
 public final class VolumeResizeCommand extends StoreCommand {
   @Parameters(index = "0", paramLabel = "NAME", description = "A volume or clone.")
   String name;
@@ -28,11 +28,7 @@ public final class VolumeResizeCommand extends StoreCommand {
 
   @Override
   void execute(Store store, CommandOutput out) throws StoreException, CommandFailure {
-    Volume volume = store.volume(name);
-    if (volume == null) {
-      throw new CommandFailure("no volume named '" + name + "' (see ./unblend volume list)");
-    }
-    long previousBytes = volume.sizeBytes();
+    long previousBytes = requireVolume(store, name).sizeBytes();
     store.resizeVolume(name, sizeBytes);
     Map<String, Object> fields = new LinkedHashMap<>();
     fields.put("name", name);

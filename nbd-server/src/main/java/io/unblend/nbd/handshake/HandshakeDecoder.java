@@ -110,7 +110,7 @@ public final class HandshakeDecoder extends ByteToMessageDecoder {
             close(ctx, "option without IHAVEOPT magic (0x" + Long.toHexString(magic) + ")");
             return;
           }
-          if (option == NBD_OPT_EXPORT_NAME && optionBytes > OPTION_BYTES_MAX) {
+          if (option == NBD_OPT_EXPORT_NAME && optionBytes > STRING_BYTES_MAX) {
             // Its only answer is the export's size and flags: no error reply to skip it with.
             close(ctx, "NBD_OPT_EXPORT_NAME with a name of " + optionBytes + " bytes");
             return;

@@ -32,6 +32,10 @@ public final class Replies {
   public static final int EXTENDED_HEADER_BYTES = 32;
 
   private final ByteBufAllocator allocator;
+
+  /** The longest message an ERROR chunk carries, in bytes (the spec's limit for strings). */
+  private static final int ERROR_MESSAGE_BYTES_MAX = 4096;
+
   private final ReplyMode mode;
 
   public Replies(ByteBufAllocator allocator, ReplyMode mode) {
@@ -111,7 +115,10 @@ public final class Replies {
   /** An ERROR chunk with a message for a human, ending the reply. */
   public ByteBuf error(long cookie, long requestOffset, int error, String message) {
     byte[] text = message.getBytes(StandardCharsets.UTF_8);
-    int textBytes = Math.min(text.length, 4096);
+    int textBytes = Math.min(text.length, ERROR_MESSAGE_BYTES_MAX);
+    while (textBytes < text.length && (text[textBytes] & 0xc0) == 0x80) {
+      textBytes--; // Not inside a UTF-8 sequence: the message stays valid UTF-8.
+    }
     ByteBuf buf = allocator.buffer(EXTENDED_HEADER_BYTES + 6 + textBytes);
     chunkHeader(
         buf, NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_ERROR, cookie, requestOffset, 6L + textBytes);

@@ -28,6 +28,7 @@ import java.lang.System.Logger.Level;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
@@ -120,7 +121,9 @@ public final class NbdServer implements ExportConnections, AutoCloseable {
 
   /** Listens on a unix socket, replacing a stale socket file left by a dead server. */
   public void listenUnix(Path socket) throws InterruptedException, IOException {
-    removeStaleSocket(socket);
+    if (isStaleSocket(socket)) {
+      Files.deleteIfExists(socket);
+    }
     SocketAddress address = UnixDomainSocketAddress.of(socket);
     Channel channel =
         bound(
@@ -131,26 +134,30 @@ public final class NbdServer implements ExportConnections, AutoCloseable {
   }
 
   /**
-   * Removes the socket file a dead server left at {@code socket}. Anything else there is an error
-   * and stays: a file that is no socket, or a socket that a live server listens on.
+   * Whether the file at {@code socket} is a socket a dead server left, to be replaced; false when
+   * nothing is there. Anything else there is an error and must stay: a file that is no socket, or a
+   * socket that a live server listens on. The probe never blocks: a live server whose backlog is
+   * full still counts as live.
    */
-  private static void removeStaleSocket(Path socket) throws IOException {
+  public static boolean isStaleSocket(Path socket) throws IOException {
     if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
-      return;
+      return false;
     }
+    String where = "cannot listen on unix socket " + socket + ": ";
     int mode = (Integer) Files.getAttribute(socket, "unix:mode", LinkOption.NOFOLLOW_LINKS);
     if ((mode & S_IFMT) != S_IFSOCK) {
-      throw new IOException(
-          "cannot listen on unix socket " + socket + ": a file that is no socket is there");
+      throw new IOException(where + "a file that is no socket is there");
     }
-    try {
-      SocketChannel.open(UnixDomainSocketAddress.of(socket)).close();
+    try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      probe.configureBlocking(false);
+      probe.connect(UnixDomainSocketAddress.of(socket)); // Connected, or pending: it listens.
     } catch (ConnectException refused) {
-      Files.deleteIfExists(socket); // No one listens: a dead server's.
-      return;
+      return true;
+    } catch (IOException e) {
+      throw new IOException(
+          where + "cannot tell whether a server listens there (" + ErrorMessages.of(e) + ")", e);
     }
-    throw new IOException(
-        "cannot listen on unix socket " + socket + ": another server listens there");
+    throw new IOException(where + "another server listens there");
   }
 
   /** The listening channel, or an error that names the address (Netty's names nothing). */

@@ -344,9 +344,10 @@ class HandshakeDecoderAnswersOptionsTest {
     // NBD_OPT_EXPORT_NAME: "If the chosen export does not exist or requirements for the chosen
     // export are not met (...), the server MUST terminate the session"; it has no error reply, so
     // an option reply (NBD_REP_ERR_TOO_BIG) would be read as the export's size and flags.
+    // Names are at most 4096 bytes ("String"): a longer one is not read, nor looked up.
     Handshake handshake = new Handshake();
     handshake.send(CLIENT_FLAGS_FIXED_NEWSTYLE_NO_ZEROES);
-    int tooLong = HandshakeDecoder.OPTION_BYTES_MAX + 1;
+    int tooLong = 4097;
 
     String answer =
         handshake.send(

@@ -51,6 +51,9 @@ class AFullLogRefusesWritesUntilDataIsTrimmedTest {
                 except nbd.Error as e:
                     refused = e
             report("first refusal", refused.errno if refused else "none")
+            report("the same write again, three times",
+                   sorted({outcome(lambda: h.pwrite(pattern(written, chunk), written))
+                           for i in range(3)}))
             report("flush while full", outcome(lambda: h.flush()))
             report("written before it reads back",
                    all(h.pread(chunk, o) == pattern(o, chunk) for o in range(0, written, chunk)))
@@ -66,6 +69,7 @@ class AFullLogRefusesWritesUntilDataIsTrimmedTest {
     assertThat(results)
         .containsExactly(
             entry("first refusal", "ENOSPC"),
+            entry("the same write again, three times", "['ENOSPC']"),
             entry("flush while full", "ok"),
             entry("written before it reads back", "True"),
             entry("write after the trim", "ok"),

@@ -125,6 +125,19 @@ class ServeRejectsBadSettingsTest {
   void aReadOnlyNameThatIsNoVolumeIsAUsageError() throws Exception {
     // A typo in --read-only must not leave the volume it meant writable.
     assertUsageError(serve("--read-only", "vl"), "--read-only vl");
+    assertNoStore();
+  }
+
+  @Test
+  void theSameAddressTwiceIsAUsageErrorBeforeAStoreIsCreated() throws Exception {
+    int port;
+    try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = free.getLocalPort();
+    }
+    assertUsageError(
+        serve("--listen", "127.0.0.1:" + port, "--listen", "0.0.0.0:" + port),
+        "--listen 0.0.0.0:" + port + ": cannot listen");
+    assertNoStore();
   }
 
   @Test
@@ -157,10 +170,10 @@ class ServeRejectsBadSettingsTest {
   @Test
   void aSocketAnotherServerListensOnIsLeftToIt(@TempDir Path otherStore) throws Exception {
     try (ServerProcess first = ServerProcess.in(otherStore).volume("vol", "16M").start()) {
-      assertFailure(
+      assertUsageError(
           serve("--socket", first.socket().toString()),
-          "cannot listen on unix socket " + first.socket() + ": another server listens there",
-          "with --socket)");
+          "cannot listen on unix socket " + first.socket() + ": another server listens there");
+      assertNoStore();
       String size =
           ExternalTool.NBDINFO
               .runSuccessfully(Duration.ofSeconds(30), "--size", first.unixUri("vol"))
@@ -173,11 +186,11 @@ class ServeRejectsBadSettingsTest {
   void aFileWhereTheSocketWouldGoStaysAndIsNamed() throws Exception {
     // Only a stale socket file is replaced; a file that is no socket is never deleted.
     Path file = Files.writeString(dataDirectory.resolve("precious"), "keep me");
-    assertFailure(
+    assertUsageError(
         serve("--socket", file.toString()),
-        "cannot listen on unix socket " + file + ": a file that is no socket is there",
-        "with --socket)");
+        "cannot listen on unix socket " + file + ": a file that is no socket is there");
     assertThat(file).hasContent("keep me");
+    assertNoStore();
   }
 
   @Test
