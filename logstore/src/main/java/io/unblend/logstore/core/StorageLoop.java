@@ -518,9 +518,8 @@ public final class StorageLoop implements Runnable, CompletionHandler {
       return false;
     }
     StoreException full = logFull();
-    if (!fullReported && !waiting.isEmpty() && takesSpace(waiting.peek())) {
-      LOG.log(Level.WARNING, "{0}; until then writes get ENOSPC", full.getMessage());
-      fullReported = true;
+    if (!waiting.isEmpty() && takesSpace(waiting.peek())) {
+      reportFull(full);
     }
     while (!waiting.isEmpty() && takesSpace(waiting.peek())) {
       Request.Logged request = waiting.peek();
@@ -532,6 +531,14 @@ public final class StorageLoop implements Runnable, CompletionHandler {
       }
     }
     return true;
+  }
+
+  /** Says in the store's log, once until writes are taken again, that clients get ENOSPC. */
+  private void reportFull(StoreException full) {
+    if (!fullReported) {
+      LOG.log(Level.WARNING, "{0}; until then writes get ENOSPC", full.getMessage());
+      fullReported = true;
+    }
   }
 
   private StoreException logFull() {
@@ -784,6 +791,9 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     }
     if (next < 0) {
       StoreException full = logFull();
+      if (batch.members.stream().anyMatch(StorageLoop::takesSpace)) {
+        reportFull(full);
+      }
       for (Request.Logged member : batch.members) {
         member.partsInFlight--;
         failMember(member, full);
