@@ -86,7 +86,7 @@ public final class Store implements AutoCloseable {
   public static Store open(StoreConfiguration config) throws IOException {
     if (config.location() instanceof StoreLocation.Directory directory
         && !config.createIfMissing()
-        && !Files.exists(directory.path().resolve(StoreLayout.SUPERBLOCK_FILE))) {
+        && !StoreLayout.holdsStore(directory.path())) {
       // Checked before the lock, so that looking for a store leaves no files behind.
       throw new StoreException(
           Errno.ENOENT,

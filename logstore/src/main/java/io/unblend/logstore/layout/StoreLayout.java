@@ -86,6 +86,14 @@ public final class StoreLayout implements AutoCloseable {
   }
 
   /**
+   * Whether {@code directory} holds a store: its superblock, written last when a store is created.
+   * Looks without opening or locking anything.
+   */
+  public static boolean holdsStore(Path directory) {
+    return Files.exists(directory.resolve(SUPERBLOCK_FILE));
+  }
+
+  /**
    * Opens the store at the configured location, or formats a new one there when it has none and the
    * configuration allows ({@link #formatted} tells which).
    */

@@ -158,11 +158,12 @@ public final class ServeCommand implements Callable<Integer> {
     AdminServer admin = null;
     try {
       warnOfFixedSettings(store);
-      if (wanted.isEmpty() && store.listVolumes().isEmpty()) {
+      List<VolumeSummary> existing = store.listVolumes();
+      if (wanted.isEmpty() && existing.isEmpty()) {
         wanted.put(DEFAULT_VOLUME, 16L << 30);
       }
       Set<String> served = new LinkedHashSet<>(wanted.keySet());
-      for (VolumeSummary volume : store.listVolumes()) {
+      for (VolumeSummary volume : existing) {
         served.add(volume.name());
       }
       checkReadOnly(served);
@@ -304,7 +305,7 @@ public final class ServeCommand implements Callable<Integer> {
         throw usage(ErrorMessages.of(e) + " (choose another path with --socket)");
       }
     }
-    if (inDirectory && !Files.exists(dataDirectory.resolve(StoreLayout.SUPERBLOCK_FILE))) {
+    if (inDirectory && !StoreLayout.holdsStore(dataDirectory)) {
       checkReadOnly(wanted.isEmpty() ? Set.of(DEFAULT_VOLUME) : wanted.keySet());
     }
   }

@@ -31,11 +31,10 @@ public final class Replies {
   public static final int STRUCTURED_HEADER_BYTES = 20;
   public static final int EXTENDED_HEADER_BYTES = 32;
 
-  private final ByteBufAllocator allocator;
-
   /** The longest message an ERROR chunk carries, in bytes (the spec's limit for strings). */
   private static final int ERROR_MESSAGE_BYTES_MAX = 4096;
 
+  private final ByteBufAllocator allocator;
   private final ReplyMode mode;
 
   public Replies(ByteBufAllocator allocator, ReplyMode mode) {
