@@ -26,9 +26,10 @@ import io.unblend.nativeio.NativeIoException;
  *     longer than this many batch writes of each head before its own starts
  * @param inFlightBytesMax write bytes accepted but not completed; callers block beyond it
  * @param requestBytesMax the largest single read or write; writes larger than a batch are split
- *     over several batches, reads over several staging buffers (default 32 MiB)
- * @param readBufferBytes the size of one staging buffer for O_DIRECT reads
- * @param readBuffers how many read staging buffers (reads queue when all are busy)
+ *     over several batches (default 32 MiB)
+ * @param readsInFlightMax log reads in flight on the storage thread; more queue (default 64). The
+ *     engine's queue must also hold the batches of both heads, a datasync and a pre-write:
+ *     readsInFlightMax + 2 x batchesInFlightMax + 2 at most queueDepth
  * @param checkpointIntervalBytes log bytes written between background checkpoints, at least: once
  *     checkpoints are larger than a quarter of it, four times their size (up to 1/16 of the log)
  * @param cleanerInFlightBytes bytes of live data the cleaner moves at a time while free segments
@@ -58,8 +59,7 @@ public record StoreConfiguration(
     int batchesInFlightMax,
     long inFlightBytesMax,
     int requestBytesMax,
-    int readBufferBytes,
-    int readBuffers,
+    int readsInFlightMax,
     long checkpointIntervalBytes,
     long cleanerInFlightBytes,
     long cleanerInlineSearchExtents,
@@ -122,11 +122,12 @@ public record StoreConfiguration(
         inFlightBytesMax,
         "at least requestBytesMax (" + requestBytesMax + ")");
     require(
-        readBufferBytes >= Bytes.BLOCK_BYTES * 2 && readBufferBytes % Bytes.BLOCK_BYTES == 0,
-        "readBufferBytes",
-        readBufferBytes,
-        "a multiple of 4096, at least 8192");
-    require(readBuffers >= 1 && readBuffers <= 4096, "readBuffers", readBuffers, "1 to 4096");
+        readsInFlightMax >= 1 && readsInFlightMax + 2 * batchesInFlightMax + 2 <= queueDepth,
+        "readsInFlightMax",
+        readsInFlightMax,
+        "1 to queueDepth - 2 x batchesInFlightMax - 2 ("
+            + (queueDepth - 2 * batchesInFlightMax - 2)
+            + "): the engine's queue must also hold the writes of both heads");
     require(
         checkpointIntervalBytes >= segmentBytes,
         "checkpointIntervalBytes",
@@ -188,8 +189,7 @@ public record StoreConfiguration(
     builder.batchesInFlightMax = batchesInFlightMax;
     builder.inFlightBytesMax = inFlightBytesMax;
     builder.requestBytesMax = requestBytesMax;
-    builder.readBufferBytes = readBufferBytes;
-    builder.readBuffers = readBuffers;
+    builder.readsInFlightMax = readsInFlightMax;
     builder.checkpointIntervalBytes = checkpointIntervalBytes;
     builder.cleanerInFlightBytes = cleanerInFlightBytes;
     builder.cleanerInlineSearchExtents = cleanerInlineSearchExtents;
@@ -219,8 +219,7 @@ public record StoreConfiguration(
     private int batchesInFlightMax = 2;
     private long inFlightBytesMax = 128L << 20;
     private int requestBytesMax = 32 << 20;
-    private int readBufferBytes = 256 << 10;
-    private int readBuffers = 64;
+    private int readsInFlightMax = 64;
     private long checkpointIntervalBytes = 256L << 20;
     private long cleanerInFlightBytes = 2L << 20;
     private long cleanerInlineSearchExtents = 1L << 16;
@@ -286,9 +285,8 @@ public record StoreConfiguration(
       return this;
     }
 
-    public Builder readBuffers(int count, int bytes) {
-      readBuffers = count;
-      readBufferBytes = bytes;
+    public Builder readsInFlightMax(int value) {
+      readsInFlightMax = value;
       return this;
     }
 
@@ -335,8 +333,7 @@ public record StoreConfiguration(
           batchesInFlightMax,
           inFlightBytesMax,
           requestBytesMax,
-          readBufferBytes,
-          readBuffers,
+          readsInFlightMax,
           checkpointIntervalBytes,
           cleanerInFlightBytes,
           cleanerInlineSearchExtents,

@@ -94,6 +94,15 @@ public final class Volume {
 
   private CompletableFuture<Void> read(long offsetBytes, MemorySegment into, BlockStatusRuns runs) {
     StoreException invalid = check("read", offsetBytes, into.byteSize(), true);
+    if (invalid == null && !into.isNative()) {
+      invalid =
+          new StoreException(
+              Errno.EINVAL,
+              "read on volume "
+                  + name
+                  + ": the buffer is on the Java heap; the log is read straight into it, so it"
+                  + " must be native memory (an Arena, or a direct ByteBuffer)");
+    }
     if (invalid == null) {
       invalid = checkBuffer("read", into);
     }

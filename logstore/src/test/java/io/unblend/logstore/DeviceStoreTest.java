@@ -34,7 +34,7 @@ class DeviceStoreTest {
               .batchBytesMax(256 << 10)
               .requestBytesMax(1 << 20)
               .inFlightBytesMax(8 << 20)
-              .readBuffers(4, 128 << 10)
+              .readsInFlightMax(4)
               .checkpointIntervalBytes(8 << 20)
               .build();
       MemorySegment written = StoreFixtures.tagged(arena, 1, 100, 64, 3);

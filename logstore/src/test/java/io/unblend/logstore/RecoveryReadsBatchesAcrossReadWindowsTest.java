@@ -30,7 +30,7 @@ class RecoveryReadsBatchesAcrossReadWindowsTest {
             .batchBytesMax(6 << 20)
             .requestBytesMax(6 << 20)
             .inFlightBytesMax(32 << 20)
-            .readBuffers(8, 1 << 20)
+            .readsInFlightMax(8)
             .checkpointIntervalBytes(1L << 30)
             .build();
     // Sizes chosen so that batch ends fall all over the 4 MiB windows; 6 MiB is larger than a

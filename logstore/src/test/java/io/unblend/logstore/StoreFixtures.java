@@ -22,7 +22,7 @@ final class StoreFixtures {
         .batchBytesMax(64 << 10)
         .requestBytesMax(64 << 10)
         .inFlightBytesMax(1 << 20)
-        .readBuffers(8, 16 << 10)
+        .readsInFlightMax(8)
         .checkpointIntervalBytes(SEGMENT_BYTES * 2L)
         .queueDepth(64)
         .engines(depth -> new SimulatedIoEngine(disk, depth));
@@ -36,7 +36,7 @@ final class StoreFixtures {
         .batchBytesMax(256 << 10)
         .requestBytesMax(512 << 10)
         .inFlightBytesMax(8 << 20)
-        .readBuffers(8, 128 << 10)
+        .readsInFlightMax(8)
         .checkpointIntervalBytes(4 << 20);
   }
 

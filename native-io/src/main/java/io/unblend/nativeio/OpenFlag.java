@@ -9,5 +9,10 @@ public enum OpenFlag {
   /** O_DIRECT: bypass the page cache; offsets, lengths and buffers must be block-aligned. */
   DIRECT,
   /** O_DSYNC: every write is durable when it completes, as if followed by fdatasync. */
-  DSYNC
+  DSYNC,
+  /**
+   * POSIX_FADV_RANDOM: reads come at random offsets, so the kernel reads no more than each asks (no
+   * readahead). Only advice: an engine without a page cache ignores it.
+   */
+  RANDOM_READS
 }

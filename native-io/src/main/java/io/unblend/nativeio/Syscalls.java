@@ -40,6 +40,10 @@ public final class Syscalls {
   public static final int MAP_POPULATE = 0x08000;
 
   public static final int AT_EMPTY_PATH = 0x1000;
+
+  /** posix_fadvise: the file is read at random offsets; no readahead. */
+  public static final int POSIX_FADV_RANDOM = 1;
+
   public static final int EFD_CLOEXEC = 02000000;
 
   /** ioctl requests of linux/fs.h: _IOR(0x12, 114, size_t) and _IO(0x12, 104). */
@@ -74,6 +78,10 @@ public final class Syscalls {
   private static final MethodHandle FALLOCATE =
       downcall(
           "fallocate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+  private static final MethodHandle POSIX_FADVISE =
+      downcall(
+          "posix_fadvise",
+          FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
   private static final MethodHandle IOCTL =
       downcall(
           "ioctl",
@@ -149,6 +157,15 @@ public final class Syscalls {
       return (int) FALLOCATE.invokeExact(CAPTURED.get(), fd, mode, offset, length);
     } catch (Throwable t) {
       throw linkageFailure("fallocate", t);
+    }
+  }
+
+  /** Returns 0, or the error number itself: posix_fadvise does not set errno. */
+  public static int posixFadvise(int fd, long offset, long length, int advice) {
+    try {
+      return (int) POSIX_FADVISE.invokeExact(CAPTURED.get(), fd, offset, length, advice);
+    } catch (Throwable t) {
+      throw linkageFailure("posix_fadvise", t);
     }
   }
 

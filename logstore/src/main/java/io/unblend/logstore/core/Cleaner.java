@@ -212,9 +212,11 @@ final class Cleaner {
       spanEnd = nextEnd;
       movedBytes += (long) next.sectorCount() * Bytes.SECTOR_BYTES;
     }
+    // Whole blocks around the span: the cleaner reads with O_DIRECT.
+    long readStart = first.address() / Bytes.SECTORS_PER_BLOCK * Bytes.SECTORS_PER_BLOCK;
+    long readEnd = Bytes.roundUpToBlock(spanEnd * Bytes.SECTOR_BYTES) / Bytes.SECTOR_BYTES;
     MemorySegment buffer =
-        Arena.ofAuto()
-            .allocate((spanEnd - first.address()) * Bytes.SECTOR_BYTES, Bytes.BLOCK_BYTES);
+        Arena.ofAuto().allocate((readEnd - readStart) * Bytes.SECTOR_BYTES, Bytes.BLOCK_BYTES);
     Request.Read read = new Request.Read(-1, 0, buffer, null);
     bytesInFlight += movedBytes;
     chunksOutstanding += span.size();
@@ -224,12 +226,12 @@ final class Cleaner {
           for (LivePieceSearch.Chunk chunk : span) {
             MemorySegment data =
                 buffer.asSlice(
-                    (chunk.address() - first.address()) * Bytes.SECTOR_BYTES,
+                    (chunk.address() - readStart) * Bytes.SECTOR_BYTES,
                     (long) chunk.sectorCount() * Bytes.SECTOR_BYTES);
             chunkRead(chunkCycle, chunk, data, failure);
           }
         });
-    reads.startLogRead(read, first.address());
+    reads.startLogRead(read, readStart);
   }
 
   /**

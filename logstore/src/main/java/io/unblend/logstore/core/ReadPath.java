@@ -8,31 +8,27 @@ import io.unblend.logstore.map.ExtentMap;
 import io.unblend.logstore.map.ExtentVisitor;
 import io.unblend.nativeio.Errno;
 import io.unblend.nativeio.IoEngine;
+import io.unblend.nativeio.IoFile;
 import io.unblend.nativeio.NativeIoException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 
 /**
  * Reads on the storage thread: a volume's map says where each piece of the range lives; holes and
  * allocated zeros are filled in memory, pieces in a batch still being written are copied from its
- * buffer, and the rest is read from the log with O_DIRECT through a bounded set of aligned staging
- * buffers (reads queue when all are busy). A buffer is allocated when first needed and the most
- * recently freed one is used next, so memory follows the most reads ever in flight at once, not the
- * bound.
+ * buffer, and the rest is read from the log straight into the caller's memory, through the page
+ * cache ({@link StoreLayout#logReader}; ADR 0012). At most a bounded number of pieces are in
+ * flight; the rest queue.
  */
 final class ReadPath implements ExtentVisitor {
   /** A piece of a read that needs the disk. */
-  private record Piece(Request.Read read, long intoOffsetBytes, long address, long sectorCount) {}
+  private record Piece(
+      Request.Read read, IoFile file, long intoOffsetBytes, long address, long sectorCount) {}
 
   private final StoreLayout layout;
   private final IoEngine engine;
-  private final Arena arena;
   private final long userDataKind;
-  private final int bufferBytes;
-  private final MemorySegment[] buffers;
   private final Piece[] slots;
-  private final long[] slotStartBytes;
   private final ArrayDeque<Integer> freeSlots = new ArrayDeque<>();
   private final ArrayDeque<Piece> pending = new ArrayDeque<>();
 
@@ -40,21 +36,12 @@ final class ReadPath implements ExtentVisitor {
   private Request.Read planning;
   private Iterable<BatchBuffer> inFlight;
 
-  ReadPath(
-      StoreConfiguration config,
-      StoreLayout layout,
-      IoEngine engine,
-      Arena arena,
-      long userDataKind) {
+  ReadPath(StoreConfiguration config, StoreLayout layout, IoEngine engine, long userDataKind) {
     this.layout = layout;
     this.engine = engine;
-    this.arena = arena;
     this.userDataKind = userDataKind;
-    this.bufferBytes = config.readBufferBytes();
-    this.buffers = new MemorySegment[config.readBuffers()];
-    this.slots = new Piece[config.readBuffers()];
-    this.slotStartBytes = new long[config.readBuffers()];
-    for (int i = 0; i < buffers.length; i++) {
+    this.slots = new Piece[config.readsInFlightMax()];
+    for (int i = 0; i < slots.length; i++) {
       freeSlots.addLast(i);
     }
   }
@@ -108,30 +95,46 @@ final class ReadPath implements ExtentVisitor {
         return;
       }
     }
-    queue(read, intoOffset, address, sectorCount);
+    queue(new Piece(read, layout.logReader(), intoOffset, address, sectorCount));
   }
 
   /**
    * Reads log sectors from {@code address} into the whole of {@code read.into}, whatever maps them:
-   * what the cleaner does with a segment it empties. The sectors must not be in a batch in flight.
+   * what the cleaner does with a segment it empties. The read bypasses the page cache (O_DIRECT),
+   * since what it reads is about to move, so the address, the length and the memory must be
+   * block-aligned. The sectors must not be in a batch in flight.
    */
   void startLogRead(Request.Read read, long address) {
     read.piecesInFlight++;
-    queue(read, 0, address, read.into.byteSize() / Bytes.SECTOR_BYTES);
+    queue(
+        new Piece(
+            read, layout.log().file(), 0, address, read.into.byteSize() / Bytes.SECTOR_BYTES));
     pieceDone(read);
   }
 
-  /** Splits so that each piece, widened to whole blocks, fits one staging buffer. */
-  private void queue(Request.Read read, long intoOffset, long address, long sectorCount) {
-    long maxSectors = (bufferBytes - Bytes.BLOCK_BYTES) / Bytes.SECTOR_BYTES;
-    for (long done = 0; done < sectorCount; done += maxSectors) {
-      long count = Math.min(maxSectors, sectorCount - done);
-      read.piecesInFlight++;
-      pending.add(new Piece(read, intoOffset + done * Bytes.SECTOR_BYTES, address + done, count));
+  /** Queues a piece, joined to the one before when it continues it in the log and in memory. */
+  private void queue(Piece piece) {
+    Piece last = pending.peekLast();
+    if (last != null
+        && last.read() == piece.read()
+        && last.file() == piece.file()
+        && last.address() + last.sectorCount() == piece.address()
+        && last.intoOffsetBytes() + bytesOf(last) == piece.intoOffsetBytes()) {
+      pending.pollLast();
+      pending.add(
+          new Piece(
+              last.read(),
+              last.file(),
+              last.intoOffsetBytes(),
+              last.address(),
+              last.sectorCount() + piece.sectorCount()));
+      return;
     }
+    piece.read().piecesInFlight++;
+    pending.add(piece);
   }
 
-  /** Starts queued pieces while staging buffers are free. */
+  /** Starts queued pieces while slots are free. */
   void issuePending() throws NativeIoException {
     while (!pending.isEmpty() && !freeSlots.isEmpty()) {
       Piece piece = pending.poll();
@@ -140,50 +143,54 @@ final class ReadPath implements ExtentVisitor {
         continue;
       }
       int slot = freeSlots.pop();
-      if (buffers[slot] == null) {
-        buffers[slot] = arena.allocate(bufferBytes, Bytes.BLOCK_BYTES);
-      }
-      long startBytes = layout.byteOffsetOf(piece.address());
-      long alignedStart = Bytes.roundDownToBlock(startBytes);
-      long alignedEnd = Bytes.roundUpToBlock(startBytes + piece.sectorCount() * Bytes.SECTOR_BYTES);
       slots[slot] = piece;
-      slotStartBytes[slot] = alignedStart;
       if (!engine.prepareRead(
-          layout.log().file(),
-          alignedStart,
-          buffers[slot].asSlice(0, alignedEnd - alignedStart),
+          piece.file(),
+          layout.byteOffsetOf(piece.address()),
+          piece.read().into.asSlice(piece.intoOffsetBytes(), bytesOf(piece)),
           userDataKind | slot)) {
         slots[slot] = null;
-        freeSlots.addFirst(slot);
+        freeSlots.push(slot);
         pending.addFirst(piece);
         return;
       }
     }
   }
 
-  /** A staging read finished: copy the piece out and free the buffer. */
+  /**
+   * A piece's read finished. A short read (which the kernel may return for a read the page cache
+   * answers only in part) is continued where it stopped.
+   */
   void completed(int slot, int result) {
     Piece piece = slots[slot];
     slots[slot] = null;
     freeSlots.push(slot);
-    if (piece == null) {
-      return; // Its read was failed already when the store stopped.
-    }
-    long startBytes = layout.byteOffsetOf(piece.address());
-    long bytes = piece.sectorCount() * Bytes.SECTOR_BYTES;
-    long within = startBytes - slotStartBytes[slot];
-    if (result < within + bytes) {
+    long bytes = bytesOf(piece);
+    if (piece.read().failure != null) {
+      // Failed by another piece, or by the store stopping: nothing more to read.
+    } else if (result > 0 && result < bytes && result % Bytes.SECTOR_BYTES == 0) {
+      long sectorsRead = result / Bytes.SECTOR_BYTES;
+      queue(
+          new Piece(
+              piece.read(),
+              piece.file(),
+              piece.intoOffsetBytes() + result,
+              piece.address() + sectorsRead,
+              piece.sectorCount() - sectorsRead));
+    } else if (result != bytes) {
       piece.read().failure =
           new StoreException(
               Errno.EIO,
               "reading the log at offset "
-                  + startBytes
+                  + layout.byteOffsetOf(piece.address())
                   + " failed: "
                   + (result < 0 ? Errno.nameOf(-result) : "short read of " + result));
-    } else {
-      MemorySegment.copy(buffers[slot], within, piece.read().into, piece.intoOffsetBytes(), bytes);
     }
     pieceDone(piece.read());
+  }
+
+  private static long bytesOf(Piece piece) {
+    return piece.sectorCount() * Bytes.SECTOR_BYTES;
   }
 
   private static void pieceDone(Request.Read read) {
@@ -198,19 +205,25 @@ final class ReadPath implements ExtentVisitor {
   }
 
   boolean isIdle() {
-    return pending.isEmpty() && freeSlots.size() == buffers.length;
+    return pending.isEmpty() && freeSlots.size() == slots.length;
   }
 
-  /** Fails every read still planned or in flight; the loop is stopping. */
+  /**
+   * Fails every read still planned or in flight; the loop is stopping. A read with a piece in
+   * flight fails when that piece completes: until then the kernel may still write into its memory,
+   * which the caller must not have back.
+   */
   void failAll(StoreException cause) {
     Piece piece;
     while ((piece = pending.poll()) != null) {
-      piece.read().done.completeExceptionally(cause);
+      if (piece.read().failure == null) {
+        piece.read().failure = cause;
+      }
+      pieceDone(piece.read());
     }
-    for (int slot = 0; slot < slots.length; slot++) {
-      if (slots[slot] != null) {
-        slots[slot].read().done.completeExceptionally(cause);
-        slots[slot] = null;
+    for (Piece inFlight : slots) {
+      if (inFlight != null && inFlight.read().failure == null) {
+        inFlight.read().failure = cause;
       }
     }
   }

@@ -211,7 +211,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     }
     this.open = freeBatches.poll();
     this.coldOpen = freeBatches.poll();
-    this.reads = new ReadPath(config, layout, engine, arena, READ);
+    this.reads = new ReadPath(config, layout, engine, READ);
     this.cleaner =
         new Cleaner(
             state,

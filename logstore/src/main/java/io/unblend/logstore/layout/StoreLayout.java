@@ -34,10 +34,12 @@ public final class StoreLayout implements AutoCloseable {
   private static final Set<OpenFlag> DIRECT_RW = EnumSet.of(OpenFlag.WRITE, OpenFlag.DIRECT);
   private static final Set<OpenFlag> CREATE_DIRECT_RW =
       EnumSet.of(OpenFlag.CREATE, OpenFlag.WRITE, OpenFlag.DIRECT);
+  private static final Set<OpenFlag> CACHED_READ = EnumSet.of(OpenFlag.RANDOM_READS);
   private static final long MIN_SLOT_BYTES = 1L << 20;
 
   private final Superblock superblock;
   private final Region log;
+  private final IoFile logReader;
   private final Region[] checkpointSlots;
   private final List<IoFile> files;
   private final boolean isDevice;
@@ -46,12 +48,14 @@ public final class StoreLayout implements AutoCloseable {
   private StoreLayout(
       Superblock superblock,
       Region log,
+      IoFile logReader,
       Region[] slots,
       List<IoFile> files,
       boolean isDevice,
       List<Path> createdFiles) {
     this.superblock = superblock;
     this.log = log;
+    this.logReader = logReader;
     this.checkpointSlots = slots;
     this.files = files;
     this.isDevice = isDevice;
@@ -64,6 +68,11 @@ public final class StoreLayout implements AutoCloseable {
 
   public Region log() {
     return log;
+  }
+
+  /** The log's file or device opened again for reads through the page cache. */
+  public IoFile logReader() {
+    return logReader;
   }
 
   public Region checkpointSlot(int index) {
@@ -166,9 +175,11 @@ public final class StoreLayout implements AutoCloseable {
         files.add(slot);
         slots[i] = new Region(slot, 0, Long.MAX_VALUE);
       }
+      IoFile logReader = engine.open(directory.resolve(LOG_FILE), CACHED_READ);
+      files.add(logReader);
       Region log = new Region(logFile, 0, superblock.logBytes());
       StoreLayout layout =
-          new StoreLayout(superblock, log, slots, files, false, List.copyOf(created));
+          new StoreLayout(superblock, log, logReader, slots, files, false, List.copyOf(created));
       if (isNew) {
         // The log is allocated once, here; the write path never grows it.
         long missingBytes = superblock.logBytes() - engine.sizeBytes(logFile);
@@ -238,7 +249,7 @@ public final class StoreLayout implements AutoCloseable {
       throws IOException {
     BlockingIo io = new BlockingIo(engine);
     IoFile file = engine.open(device, DIRECT_RW);
-    List<IoFile> files = List.of(file);
+    List<IoFile> files = new ArrayList<>(List.of(file));
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment block = arena.allocate(Bytes.BLOCK_BYTES, Bytes.BLOCK_BYTES);
       io.read(file, 0, block);
@@ -258,7 +269,10 @@ public final class StoreLayout implements AutoCloseable {
         new Region(file, superblock.checkpointSlot1OffsetBytes(), superblock.checkpointSlotBytes())
       };
       Region log = new Region(file, superblock.logOffsetBytes(), superblock.logBytes());
-      StoreLayout layout = new StoreLayout(superblock, log, slots, files, true, List.of());
+      IoFile logReader = engine.open(device, CACHED_READ);
+      files.add(logReader);
+      StoreLayout layout =
+          new StoreLayout(superblock, log, logReader, slots, files, true, List.of());
       layout.formatted = isNew;
       return layout;
     } catch (IOException | RuntimeException e) {

@@ -37,7 +37,7 @@ class LargeMapsAreCheckpointedLessOftenTest {
           .batchBytesMax(32 << 10)
           .requestBytesMax(64 << 10)
           .inFlightBytesMax(1 << 20)
-          .readBuffers(8, 16 << 10)
+          .readsInFlightMax(8)
           .checkpointIntervalBytes(SEGMENT_BYTES)
           .queueDepth(64)
           .engines(depth -> new SimulatedIoEngine(disk, depth))

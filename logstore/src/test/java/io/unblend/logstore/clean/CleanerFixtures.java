@@ -29,7 +29,7 @@ final class CleanerFixtures {
         .batchBytesMax(32 << 10)
         .requestBytesMax(64 << 10)
         .inFlightBytesMax(1 << 20)
-        .readBuffers(8, 16 << 10)
+        .readsInFlightMax(8)
         .checkpointIntervalBytes(512 << 10)
         .cleanerInFlightBytes(64 << 10)
         .queueDepth(64)

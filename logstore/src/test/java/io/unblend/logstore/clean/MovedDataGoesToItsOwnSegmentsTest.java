@@ -45,7 +45,7 @@ class MovedDataGoesToItsOwnSegmentsTest {
             .batchBytesMax(64 << 10)
             .requestBytesMax(64 << 10)
             .inFlightBytesMax(1 << 20)
-            .readBuffers(8, 64 << 10)
+            .readsInFlightMax(8)
             .checkpointIntervalBytes(1 << 20)
             .cleanerInFlightBytes(128 << 10)
             .build();

@@ -47,7 +47,7 @@ final class CrashFixtures {
         .batchBytesMax(256 << 10)
         .requestBytesMax(512 << 10)
         .inFlightBytesMax(8 << 20)
-        .readBuffers(8, 128 << 10)
+        .readsInFlightMax(8)
         .checkpointIntervalBytes(4 << 20);
   }
 
@@ -60,7 +60,7 @@ final class CrashFixtures {
         .batchBytesMax(64 << 10)
         .requestBytesMax(64 << 10)
         .inFlightBytesMax(1 << 20)
-        .readBuffers(8, 16 << 10)
+        .readsInFlightMax(8)
         .checkpointIntervalBytes(SIMULATED_SEGMENT_BYTES * 2L)
         .queueDepth(64)
         .engines(depth -> new SimulatedIoEngine(disk, depth));

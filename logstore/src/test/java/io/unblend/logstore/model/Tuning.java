@@ -75,7 +75,7 @@ record Tuning(
         .batchesInFlightMax(batchesInFlightMax)
         .requestBytesMax(REQUEST_BYTES_MAX)
         .inFlightBytesMax(1 << 20)
-        .readBuffers(8, 16 << 10)
+        .readsInFlightMax(8)
         .checkpointIntervalBytes((long) segmentBytes * checkpointIntervalSegments)
         .cleanerInlineSearchExtents(searchInBackground ? 0 : Long.MAX_VALUE)
         .queueDepth(64)

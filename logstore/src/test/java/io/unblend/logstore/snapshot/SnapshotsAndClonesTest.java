@@ -28,7 +28,7 @@ class SnapshotsAndClonesTest {
           .batchBytesMax(64 << 10)
           .requestBytesMax(64 << 10)
           .inFlightBytesMax(1 << 20)
-          .readBuffers(8, 16 << 10)
+          .readsInFlightMax(8)
           .checkpointIntervalBytes(512 << 10)
           .queueDepth(64)
           .engines(depth -> new SimulatedIoEngine(disk, depth))

@@ -52,6 +52,13 @@ public final class PosixFiles {
       }
     }
     try {
+      if (flags.contains(OpenFlag.RANDOM_READS)) {
+        int error = Syscalls.posixFadvise(fd, 0, 0, Syscalls.POSIX_FADV_RANDOM);
+        if (error != 0) {
+          throw NativeIoException.of(
+              error, "posix_fadvise RANDOM", path, NativeIoException.NONE, NativeIoException.NONE);
+        }
+      }
       return new IoFile(
           path,
           fd,

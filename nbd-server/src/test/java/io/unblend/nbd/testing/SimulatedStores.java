@@ -29,7 +29,7 @@ public final class SimulatedStores {
             .batchBytesMax(64 << 10)
             .requestBytesMax(64 << 10)
             .inFlightBytesMax(1 << 20)
-            .readBuffers(8, 16 << 10)
+            .readsInFlightMax(8)
             .checkpointIntervalBytes(SEGMENT_BYTES * 2L)
             .queueDepth(64)
             .engines(depth -> new SimulatedIoEngine(disk, depth))
