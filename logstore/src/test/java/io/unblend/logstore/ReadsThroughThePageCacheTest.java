@@ -3,6 +3,8 @@ package io.unblend.logstore;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -18,8 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
  * Client reads go through the page cache while every write, the cleaner's included, goes around it
  * with O_DIRECT (ADR 0012). On a real file system, with a log overwritten several times so that the
  * cleaner empties segments and the log head reuses them, every read sees the latest write of its
- * block: never a page the cache kept from what a reused segment held before. All reads are in
- * flight at once, more than the store lets reach the engine, sharing its queue with the writes.
+ * block: never a page the cache kept from what a reused segment held before; in a data directory
+ * and on a block device (a loop device; needs root and losetup), whose page cache is the device's.
+ * All reads are in flight at once, more than the store lets reach the engine, sharing its queue
+ * with the writes.
  */
 class ReadsThroughThePageCacheTest {
   private static final int BLOCK = 4096;
@@ -30,10 +34,29 @@ class ReadsThroughThePageCacheTest {
   @TempDir Path directory;
 
   @Test
-  void everyReadSeesTheLatestOverwriteWhileSegmentsAreReused() throws Exception {
+  void inADataDirectoryEveryReadSeesTheLatestOverwriteWhileSegmentsAreReused() throws Exception {
+    overwriteAndReadBack(new StoreLocation.Directory(directory.resolve("data")));
+  }
+
+  @Test
+  void onABlockDeviceEveryReadSeesTheLatestOverwriteWhileSegmentsAreReused() throws Exception {
+    Path backing = directory.resolve("disk.img");
+    try (RandomAccessFile file = new RandomAccessFile(backing.toFile(), "rw")) {
+      file.setLength(LOG_BYTES + (4 << 20));
+    }
+    String device = losetup("--find", "--show", backing.toString());
+    try {
+      overwriteAndReadBack(new StoreLocation.Device(Path.of(device)));
+    } finally {
+      losetup("--detach", device);
+    }
+  }
+
+  private static void overwriteAndReadBack(StoreLocation location) throws Exception {
     StoreConfiguration config =
-        StoreConfiguration.at(new StoreLocation.Directory(directory))
+        StoreConfiguration.at(location)
             .logBytes(LOG_BYTES)
+            .checkpointSlotBytes(location instanceof StoreLocation.Device ? 1 << 20 : 0)
             .segmentBytes(256 << 10)
             .batchBytesMax(64 << 10)
             .batchesInFlightMax(2)
@@ -78,6 +101,17 @@ class ReadsThroughThePageCacheTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("readsInFlightMax=11")
         .hasMessageContaining("1 to queueDepth - 2 x batchesInFlightMax - 2 (10)");
+  }
+
+  private static String losetup(String... arguments) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of("losetup"));
+    command.addAll(List.of(arguments));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(process.getInputStream().readAllBytes()).strip();
+    assertThat(process.waitFor())
+        .as("%s (loop devices need root and util-linux's losetup): %s", command, output)
+        .isZero();
+    return output;
   }
 
   private static void assertEveryBlockReadsItsLatestGeneration(
