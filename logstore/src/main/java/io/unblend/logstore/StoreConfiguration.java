@@ -27,9 +27,10 @@ import io.unblend.nativeio.NativeIoException;
  * @param inFlightBytesMax write bytes accepted but not completed; callers block beyond it
  * @param requestBytesMax the largest single read or write; writes larger than a batch are split
  *     over several batches (default 32 MiB)
- * @param readsInFlightMax log reads in flight on the storage thread; more queue (default 64). The
- *     engine's queue must also hold the batches of both heads, a datasync and a pre-write:
- *     readsInFlightMax + 2 x batchesInFlightMax + 2 at most queueDepth
+ * @param readsInFlightMax log reads in flight on the storage thread; more queue (default 64, or
+ *     what a smaller queueDepth leaves). The engine's queue must also hold the batches of both
+ *     heads, a datasync and a pre-write: readsInFlightMax + 2 x batchesInFlightMax + 2 at most
+ *     queueDepth
  * @param checkpointIntervalBytes log bytes written between background checkpoints, at least: once
  *     checkpoints are larger than a quarter of it, four times their size (up to 1/16 of the log)
  * @param cleanerInFlightBytes bytes of live data the cleaner moves at a time while free segments
@@ -219,7 +220,10 @@ public record StoreConfiguration(
     private int batchesInFlightMax = 2;
     private long inFlightBytesMax = 128L << 20;
     private int requestBytesMax = 32 << 20;
-    private int readsInFlightMax = 64;
+
+    /** 0 until set: then 64, or what the queue leaves beside the writes if that is less. */
+    private int readsInFlightMax;
+
     private long checkpointIntervalBytes = 256L << 20;
     private long cleanerInFlightBytes = 2L << 20;
     private long cleanerInlineSearchExtents = 1L << 16;
@@ -333,7 +337,9 @@ public record StoreConfiguration(
           batchesInFlightMax,
           inFlightBytesMax,
           requestBytesMax,
-          readsInFlightMax,
+          readsInFlightMax > 0
+              ? readsInFlightMax
+              : Math.max(1, Math.min(64, queueDepth - 2 * batchesInFlightMax - 2)),
           checkpointIntervalBytes,
           cleanerInFlightBytes,
           cleanerInlineSearchExtents,

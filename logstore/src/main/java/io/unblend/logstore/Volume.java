@@ -77,7 +77,11 @@ public final class Volume {
     return write.done();
   }
 
-  /** Reads {@code into.byteSize()} bytes at {@code offsetBytes}; holes read as zeros. */
+  /**
+   * Reads {@code into.byteSize()} bytes at {@code offsetBytes}; holes read as zeros. The kernel
+   * reads the log straight into {@code into}, so it must be native memory, and must stay allocated
+   * until the returned future completes, whatever its outcome.
+   */
   public CompletableFuture<Void> read(long offsetBytes, MemorySegment into) {
     return read(offsetBytes, into, null);
   }
@@ -111,7 +115,8 @@ public final class Volume {
     }
     Request.Read read = new Request.Read(id, offsetBytes / Bytes.SECTOR_BYTES, into, runs);
     loop.submit(read);
-    return read.done();
+    return read.done()
+        .copy(); // Completing the copy cannot answer the read before the kernel is done.
   }
 
   /** Makes the range a hole: it reads as zeros and its log space becomes free. */

@@ -72,6 +72,13 @@ public interface IoEngine extends AutoCloseable {
   boolean prepareFallocate(IoFile file, int mode, long offsetBytes, long lengthBytes, long userData)
       throws NativeIoException;
 
+  /**
+   * Drops the page cache's copies of a range of a file opened without O_DIRECT
+   * (POSIX_FADV_DONTNEED), at once. Only advice: an engine without a page cache does nothing, and a
+   * failure is ignored, since the cache stays coherent either way.
+   */
+  default void dropCachedPages(IoFile file, long offsetBytes, long lengthBytes) {}
+
   /** An operation that does nothing and completes with 0; useful to wake a waiting reaper. */
   boolean prepareNop(long userData) throws NativeIoException;
 

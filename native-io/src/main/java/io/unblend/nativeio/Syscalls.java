@@ -44,6 +44,9 @@ public final class Syscalls {
   /** posix_fadvise: the file is read at random offsets; no readahead. */
   public static final int POSIX_FADV_RANDOM = 1;
 
+  /** posix_fadvise: drop the range's clean pages from the page cache. */
+  public static final int POSIX_FADV_DONTNEED = 4;
+
   public static final int EFD_CLOEXEC = 02000000;
 
   /** ioctl requests of linux/fs.h: _IOR(0x12, 114, size_t) and _IO(0x12, 104). */

@@ -29,6 +29,11 @@ final class ReadPath implements ExtentVisitor {
   private final IoEngine engine;
   private final long userDataKind;
   private final Piece[] slots;
+  private final long sectorsPerSegment;
+
+  /** Pieces queued or in flight per segment: a segment with any is not reused (ADR 0012). */
+  private final int[] piecesInSegment;
+
   private final ArrayDeque<Integer> freeSlots = new ArrayDeque<>();
   private final ArrayDeque<Piece> pending = new ArrayDeque<>();
 
@@ -41,6 +46,8 @@ final class ReadPath implements ExtentVisitor {
     this.engine = engine;
     this.userDataKind = userDataKind;
     this.slots = new Piece[config.readsInFlightMax()];
+    this.sectorsPerSegment = layout.superblock().segmentBytes() / Bytes.SECTOR_BYTES;
+    this.piecesInSegment = new int[layout.superblock().segmentCount()];
     for (int i = 0; i < slots.length; i++) {
       freeSlots.addLast(i);
     }
@@ -119,7 +126,8 @@ final class ReadPath implements ExtentVisitor {
         && last.read() == piece.read()
         && last.file() == piece.file()
         && last.address() + last.sectorCount() == piece.address()
-        && last.intoOffsetBytes() + bytesOf(last) == piece.intoOffsetBytes()) {
+        && last.intoOffsetBytes() + bytesOf(last) == piece.intoOffsetBytes()
+        && segmentOf(last) == segmentOf(piece)) {
       pending.pollLast();
       pending.add(
           new Piece(
@@ -131,7 +139,27 @@ final class ReadPath implements ExtentVisitor {
       return;
     }
     piece.read().piecesInFlight++;
+    piecesInSegment[segmentOf(piece)]++;
     pending.add(piece);
+  }
+
+  /** A piece leaves: read, failed or dropped. */
+  private void retire(Piece piece) {
+    piecesInSegment[segmentOf(piece)]--;
+    pieceDone(piece.read());
+  }
+
+  /** The segment of a piece; a piece never spans two, since each starts with a batch header. */
+  private int segmentOf(Piece piece) {
+    return (int) (piece.address() / sectorsPerSegment);
+  }
+
+  /**
+   * Whether a read still has to read this segment: then it must not be reused, even once no map
+   * refers to it, or the read would return whatever the segment holds next.
+   */
+  boolean isReading(int segment) {
+    return piecesInSegment[segment] > 0;
   }
 
   /** Starts queued pieces while slots are free. */
@@ -139,21 +167,20 @@ final class ReadPath implements ExtentVisitor {
     while (!pending.isEmpty() && !freeSlots.isEmpty()) {
       Piece piece = pending.poll();
       if (piece.read().failure != null) {
-        pieceDone(piece.read());
+        retire(piece);
         continue;
       }
-      int slot = freeSlots.pop();
-      slots[slot] = piece;
+      int slot = freeSlots.peek();
       if (!engine.prepareRead(
           piece.file(),
           layout.byteOffsetOf(piece.address()),
           piece.read().into.asSlice(piece.intoOffsetBytes(), bytesOf(piece)),
           userDataKind | slot)) {
-        slots[slot] = null;
-        freeSlots.push(slot);
         pending.addFirst(piece);
         return;
       }
+      freeSlots.pop();
+      slots[slot] = piece;
     }
   }
 
@@ -168,7 +195,7 @@ final class ReadPath implements ExtentVisitor {
     long bytes = bytesOf(piece);
     if (piece.read().failure != null) {
       // Failed by another piece, or by the store stopping: nothing more to read.
-    } else if (result > 0 && result < bytes && result % Bytes.SECTOR_BYTES == 0) {
+    } else if (result > 0 && result < bytes && result % continuableBytes(piece) == 0) {
       long sectorsRead = result / Bytes.SECTOR_BYTES;
       queue(
           new Piece(
@@ -186,7 +213,14 @@ final class ReadPath implements ExtentVisitor {
                   + " failed: "
                   + (result < 0 ? Errno.nameOf(-result) : "short read of " + result));
     }
-    pieceDone(piece.read());
+    retire(piece);
+  }
+
+  /**
+   * What a short read must be a multiple of for the rest to be read: O_DIRECT asks whole blocks.
+   */
+  private static int continuableBytes(Piece piece) {
+    return piece.file().isDirect() ? piece.file().blockSizeBytes() : Bytes.SECTOR_BYTES;
   }
 
   private static long bytesOf(Piece piece) {
@@ -219,11 +253,24 @@ final class ReadPath implements ExtentVisitor {
       if (piece.read().failure == null) {
         piece.read().failure = cause;
       }
-      pieceDone(piece.read());
+      retire(piece);
     }
     for (Piece inFlight : slots) {
       if (inFlight != null && inFlight.read().failure == null) {
         inFlight.read().failure = cause;
+      }
+    }
+  }
+
+  /**
+   * Answers the reads still in flight with {@code cause} at once: only for when their completions
+   * can no longer be awaited, since the kernel may still be writing into their memory.
+   */
+  void abandonInFlight(StoreException cause) {
+    for (int slot = 0; slot < slots.length; slot++) {
+      if (slots[slot] != null) {
+        slots[slot].read().done.completeExceptionally(cause);
+        slots[slot] = null;
       }
     }
   }

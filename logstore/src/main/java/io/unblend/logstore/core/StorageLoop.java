@@ -280,6 +280,30 @@ public final class StorageLoop implements Runnable, CompletionHandler {
       fail(new StoreException(Errno.EIO, "storage thread failed: " + e.getMessage(), e));
       stopped = true;
       failEverything();
+      awaitReadsInFlight();
+    }
+  }
+
+  /**
+   * After an unexpected error: waits for the reads still in the kernel, whose failures are answered
+   * as they complete, so that no caller gets its memory back while the kernel writes into it. Other
+   * completions are dropped: their requests were answered already.
+   */
+  private void awaitReadsInFlight() {
+    try {
+      engine.submit(); // Reads prepared in the failed pass, too: their completions answer them.
+      while (engine.inFlight() > 0) {
+        engine.awaitCompletions(
+            1,
+            (userData, result) -> {
+              if ((userData & ~INDEX_MASK) == READ) {
+                reads.completed((int) (userData & INDEX_MASK), result);
+              }
+            });
+      }
+    } catch (NativeIoException | RuntimeException e) {
+      LOG.log(Level.ERROR, "waiting for the reads in flight failed too", e);
+      reads.abandonInFlight(failure);
     }
   }
 
@@ -486,6 +510,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
   private boolean isFreeForHead(int segment, long floor) {
     return !isHead(segment)
         && !cleaner.isCleaning(segment)
+        && !reads.isReading(segment)
         && segments.isReusable(segment, floor, durableSequence);
   }
 
@@ -505,7 +530,11 @@ public final class StorageLoop implements Runnable, CompletionHandler {
         releaseWanted = segments.latestRelease(); // The next datasync frees it.
         return false;
       }
-      awaitingCheckpoint |= !segments.isReusable(s, floor, durableSequence);
+      boolean reusable = segments.isReusable(s, floor, durableSequence);
+      if (reusable && reads.isReading(s)) {
+        return false; // Free once the reads of its old contents are done.
+      }
+      awaitingCheckpoint |= !reusable;
     }
     // A checkpoint that failed with nothing written since would fail again: do not wait on one.
     if (awaitingCheckpoint && checkpointFailedBefore != nextSequence) {
@@ -802,6 +831,10 @@ public final class StorageLoop implements Runnable, CompletionHandler {
       checkpointsWanted = 2;
       return false;
     }
+    // What clients read of the segment's old contents: the head's direct writes would otherwise
+    // have to wait for the kernel to drop it, on a kernel worker (ADR 0012).
+    engine.dropCachedPages(
+        layout.logReader(), layout.byteOffsetOf(next, 0), layout.superblock().segmentBytes());
     at.moveTo(next);
     return true;
   }

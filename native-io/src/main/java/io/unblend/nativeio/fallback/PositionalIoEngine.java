@@ -32,6 +32,11 @@ public final class PositionalIoEngine extends SynchronousIoEngine {
   }
 
   @Override
+  public void dropCachedPages(IoFile file, long offsetBytes, long lengthBytes) {
+    PosixFiles.dropCachedPages(file, offsetBytes, lengthBytes);
+  }
+
+  @Override
   public long sizeBytes(IoFile file) throws NativeIoException {
     return PosixFiles.sizeBytes(file);
   }

@@ -71,6 +71,13 @@ public final class PosixFiles {
     }
   }
 
+  /** POSIX_FADV_DONTNEED over a range: see {@link io.unblend.nativeio.IoEngine#dropCachedPages}. */
+  public static void dropCachedPages(IoFile file, long offsetBytes, long lengthBytes) {
+    if (!file.isClosed()) {
+      Syscalls.posixFadvise(file.handle(), offsetBytes, lengthBytes, Syscalls.POSIX_FADV_DONTNEED);
+    }
+  }
+
   /** The size of a regular file, or BLKGETSIZE64 for a block device. */
   public static long sizeBytes(IoFile file) throws NativeIoException {
     file.checkOpen("size", NativeIoException.NONE, NativeIoException.NONE);

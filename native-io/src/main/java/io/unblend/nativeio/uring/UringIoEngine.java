@@ -65,6 +65,11 @@ public final class UringIoEngine extends AbstractIoEngine {
   }
 
   @Override
+  public void dropCachedPages(IoFile file, long offsetBytes, long lengthBytes) {
+    PosixFiles.dropCachedPages(file, offsetBytes, lengthBytes);
+  }
+
+  @Override
   public long sizeBytes(IoFile file) throws NativeIoException {
     return PosixFiles.sizeBytes(file);
   }
