@@ -68,6 +68,14 @@ public record StoreConfiguration(
     boolean locking,
     EngineFactory engines) {
 
+  /**
+   * The reads the engine's queue has room for beside the batches of both heads, a datasync and a
+   * pre-write.
+   */
+  private static int readsRoom(int queueDepth, int batchesInFlightMax) {
+    return queueDepth - 2 * batchesInFlightMax - 2;
+  }
+
   /** Opens an I/O engine; the simulated disk's tests give their own. */
   @FunctionalInterface
   public interface EngineFactory {
@@ -123,11 +131,11 @@ public record StoreConfiguration(
         inFlightBytesMax,
         "at least requestBytesMax (" + requestBytesMax + ")");
     require(
-        readsInFlightMax >= 1 && readsInFlightMax + 2 * batchesInFlightMax + 2 <= queueDepth,
+        readsInFlightMax >= 1 && readsInFlightMax <= readsRoom(queueDepth, batchesInFlightMax),
         "readsInFlightMax",
         readsInFlightMax,
         "1 to queueDepth - 2 x batchesInFlightMax - 2 ("
-            + (queueDepth - 2 * batchesInFlightMax - 2)
+            + readsRoom(queueDepth, batchesInFlightMax)
             + "): the engine's queue must also hold the writes of both heads");
     require(
         checkpointIntervalBytes >= segmentBytes,
@@ -339,7 +347,7 @@ public record StoreConfiguration(
           requestBytesMax,
           readsInFlightMax > 0
               ? readsInFlightMax
-              : Math.max(1, Math.min(64, queueDepth - 2 * batchesInFlightMax - 2)),
+              : Math.max(1, Math.min(64, readsRoom(queueDepth, batchesInFlightMax))),
           checkpointIntervalBytes,
           cleanerInFlightBytes,
           cleanerInlineSearchExtents,

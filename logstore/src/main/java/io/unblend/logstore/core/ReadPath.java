@@ -4,6 +4,7 @@ import io.unblend.logstore.StoreConfiguration;
 import io.unblend.logstore.StoreException;
 import io.unblend.logstore.layout.Bytes;
 import io.unblend.logstore.layout.StoreLayout;
+import io.unblend.logstore.log.SegmentTable;
 import io.unblend.logstore.map.ExtentMap;
 import io.unblend.logstore.map.ExtentVisitor;
 import io.unblend.nativeio.Errno;
@@ -29,7 +30,7 @@ final class ReadPath implements ExtentVisitor {
   private final IoEngine engine;
   private final long userDataKind;
   private final Piece[] slots;
-  private final long sectorsPerSegment;
+  private final SegmentTable segments;
 
   /** Pieces queued or in flight per segment: a segment with any is not reused (ADR 0012). */
   private final int[] piecesInSegment;
@@ -41,13 +42,18 @@ final class ReadPath implements ExtentVisitor {
   private Request.Read planning;
   private Iterable<BatchBuffer> inFlight;
 
-  ReadPath(StoreConfiguration config, StoreLayout layout, IoEngine engine, long userDataKind) {
+  ReadPath(
+      StoreConfiguration config,
+      StoreLayout layout,
+      SegmentTable segments,
+      IoEngine engine,
+      long userDataKind) {
     this.layout = layout;
     this.engine = engine;
     this.userDataKind = userDataKind;
     this.slots = new Piece[config.readsInFlightMax()];
-    this.sectorsPerSegment = layout.superblock().segmentBytes() / Bytes.SECTOR_BYTES;
-    this.piecesInSegment = new int[layout.superblock().segmentCount()];
+    this.segments = segments;
+    this.piecesInSegment = new int[segments.segmentCount()];
     for (int i = 0; i < slots.length; i++) {
       freeSlots.addLast(i);
     }
@@ -151,7 +157,7 @@ final class ReadPath implements ExtentVisitor {
 
   /** The segment of a piece; a piece never spans two, since each starts with a batch header. */
   private int segmentOf(Piece piece) {
-    return (int) (piece.address() / sectorsPerSegment);
+    return segments.segmentOf(piece.address());
   }
 
   /**

@@ -211,7 +211,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     }
     this.open = freeBatches.poll();
     this.coldOpen = freeBatches.poll();
-    this.reads = new ReadPath(config, layout, engine, READ);
+    this.reads = new ReadPath(config, layout, segments, engine, READ);
     this.cleaner =
         new Cleaner(
             state,
@@ -833,8 +833,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     }
     // What clients read of the segment's old contents: the head's direct writes would otherwise
     // have to wait for the kernel to drop it, on a kernel worker (ADR 0012).
-    engine.dropCachedPages(
-        layout.logReader(), layout.byteOffsetOf(next, 0), layout.superblock().segmentBytes());
+    engine.dropCachedPages(layout.logReader(), layout.byteOffsetOf(next, 0), segmentBytes);
     at.moveTo(next);
     return true;
   }
