@@ -420,9 +420,7 @@ public final class Store implements AutoCloseable {
 
   /** Completes when every write completed before it is durable. */
   public CompletableFuture<Void> flush() {
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    loop.submit(new Request.Flush(done));
-    return done;
+    return loop.requestFlush();
   }
 
   private Volume require(String name) throws StoreException {
@@ -464,17 +462,30 @@ public final class Store implements AutoCloseable {
     closed = true;
     CompletableFuture<Void> done = new CompletableFuture<>();
     loop.submit(new Request.Shutdown(done));
-    try {
-      await(done);
-      loop.thread().join();
-    } catch (InterruptedException e) {
+    // The thread answers the shutdown before it ends.
+    joinUninterruptibly(loop.thread());
+    // Finish the engine's I/O before freeing the buffers it may use.
+    closeQuietly(engine);
+    loop.release();
+    closeQuietly(checkpointer);
+    closeQuietly(layout);
+    closeQuietly(lock);
+    await(done);
+  }
+
+  /** Waits for the storage thread to end; an interrupt is kept for later, not obeyed. */
+  private static void joinUninterruptibly(Thread thread) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        thread.join();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
       Thread.currentThread().interrupt();
-    } finally {
-      loop.release();
-      closeQuietly(checkpointer);
-      closeQuietly(layout);
-      closeQuietly(engine);
-      closeQuietly(lock);
     }
   }
 

@@ -136,9 +136,7 @@ public final class Volume {
 
   /** Completes when every write completed before it is durable (on every volume). */
   public CompletableFuture<Void> flush() {
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    loop.submit(new Request.Flush(done));
-    return done;
+    return loop.requestFlush();
   }
 
   /**

@@ -55,6 +55,12 @@ class DelegatingEngine implements IoEngine {
   }
 
   @Override
+  public boolean prepareDurableWrite(
+      IoFile file, long offsetBytes, MemorySegment buffer, long userData) throws NativeIoException {
+    return engine.prepareDurableWrite(file, offsetBytes, buffer, userData);
+  }
+
+  @Override
   public boolean prepareReadFixed(
       IoFile file, long offsetBytes, MemorySegment buffer, int bufferIndex, long userData)
       throws NativeIoException {

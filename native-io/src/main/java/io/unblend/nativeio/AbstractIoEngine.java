@@ -74,6 +74,12 @@ public abstract class AbstractIoEngine implements IoEngine {
   }
 
   @Override
+  public final boolean prepareDurableWrite(
+      IoFile file, long offsetBytes, MemorySegment buffer, long userData) throws NativeIoException {
+    return transfer(IoOperation.DURABLE_WRITE, file, offsetBytes, buffer, 0, userData);
+  }
+
+  @Override
   public final boolean prepareReadFixed(
       IoFile file, long offsetBytes, MemorySegment buffer, int bufferIndex, long userData)
       throws NativeIoException {

@@ -51,6 +51,14 @@ public interface IoEngine extends AutoCloseable {
       throws NativeIoException;
 
   /**
+   * A write that completes only once its own data is durable, as if an fdatasync of just this write
+   * followed it ({@code RWF_DSYNC}; a FUA write where the device has it). Writes that completed
+   * before it are not made durable by it: that takes {@link #prepareDatasync}.
+   */
+  boolean prepareDurableWrite(IoFile file, long offsetBytes, MemorySegment buffer, long userData)
+      throws NativeIoException;
+
+  /**
    * A read into a buffer that lies inside the registered region {@code bufferIndex}, which saves
    * the kernel from mapping the pages on every operation.
    */

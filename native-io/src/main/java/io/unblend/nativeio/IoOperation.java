@@ -6,6 +6,7 @@ public enum IoOperation {
   WRITE("write"),
   READ_FIXED("read (fixed buffer)"),
   WRITE_FIXED("write (fixed buffer)"),
+  DURABLE_WRITE("write (RWF_DSYNC)"),
   DATASYNC("fdatasync"),
   FALLOCATE("fallocate"),
   NOP("nop");
@@ -22,6 +23,6 @@ public enum IoOperation {
   }
 
   public boolean isWrite() {
-    return this == WRITE || this == WRITE_FIXED;
+    return this == WRITE || this == WRITE_FIXED || this == DURABLE_WRITE;
   }
 }

@@ -182,6 +182,19 @@ public abstract class IoEngineContract {
   }
 
   @Test
+  void aDurableWriteCompletesWithItsLengthAndReadsBack() throws Exception {
+    IoFile file = open("durable", DIRECT_RW);
+    MemorySegment out = buffer(2 * BLOCK, 9);
+    int[] result = new int[1];
+    assertThat(engine.prepareDurableWrite(file, BLOCK, out, 44)).isTrue();
+    assertThat(engine.awaitCompletions(1, (userData, r) -> result[0] = r)).isEqualTo(1);
+    assertThat(result[0]).isEqualTo(2 * BLOCK);
+    MemorySegment in = arena.allocate(2 * BLOCK, BLOCK);
+    assertThat(io.read(file, BLOCK, in)).isEqualTo(2 * BLOCK);
+    assertThat(in.mismatch(out)).isEqualTo(-1);
+  }
+
+  @Test
   void fallocateExtendsTheFile() throws Exception {
     IoFile file = open("prealloc", DIRECT_RW);
     io.fallocate(file, 0, 0, 64L * BLOCK);

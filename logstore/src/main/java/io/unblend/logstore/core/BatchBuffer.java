@@ -57,6 +57,9 @@ final class BatchBuffer {
   long dataAddress;
   boolean written;
 
+  /** Written with RWF_DSYNC: durable on completion (see StorageLoop#writesDurably). */
+  boolean durable;
+
   BatchBuffer(int slot, Arena arena, int dataBytesMax, int entriesMax) {
     this.slot = slot;
     this.header = arena.allocate(HEADER_ROOM_BYTES, Bytes.BLOCK_BYTES);
@@ -200,5 +203,16 @@ final class BatchBuffer {
     dataSectors = 0;
     mayUseReserve = true;
     written = false;
+    durable = false;
+  }
+
+  /** Whether a member is a FUA write, which waits until the batch is durable. */
+  boolean hasFuaMember() {
+    for (Request.Logged member : members) {
+      if (member.fua) {
+        return true;
+      }
+    }
+    return false;
   }
 }

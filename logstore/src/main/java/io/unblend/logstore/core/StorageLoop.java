@@ -28,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntPredicate;
 
@@ -124,6 +125,18 @@ public final class StorageLoop implements Runnable, CompletionHandler {
 
   private boolean datasyncInFlight;
   private long datasyncCovers;
+
+  /**
+   * Whether every completed batch is durable, published for {@link #requestFlush}. Written before
+   * the writes of a batch are answered, so a flush that follows them sees it.
+   */
+  private volatile boolean completedAreDurable = true;
+
+  /** Flushes clients asked for, on any thread: see {@link #writesDurably}. */
+  private final AtomicLong flushesAsked = new AtomicLong();
+
+  private long flushesAskedBeforeLastBatch;
+  private boolean flushFollowedLastBatch;
 
   // Reads.
   private final ReadPath reads;
@@ -279,6 +292,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
       LOG.log(Level.ERROR, "storage thread stopped by an unexpected error", e);
       fail(new StoreException(Errno.EIO, "storage thread failed: " + e.getMessage(), e));
       stopped = true;
+      completedAreDurable = false;
       failEverything();
       awaitReadsInFlight();
     }
@@ -902,8 +916,12 @@ public final class StorageLoop implements Runnable, CompletionHandler {
       throw new IllegalStateException("built an invalid batch " + sequence + ": " + problem);
     }
     long offset = layout.byteOffsetOf(batch.segment, batch.offsetBytes);
+    batch.durable = writesDurably(batch, at);
     requirePrepared(
-        engine.prepareWrite(layout.log().file(), offset, batch.image(), BATCH | batch.slot));
+        batch.durable
+            ? engine.prepareDurableWrite(
+                layout.log().file(), offset, batch.image(), BATCH | batch.slot)
+            : engine.prepareWrite(layout.log().file(), offset, batch.image(), BATCH | batch.slot));
     // The device starts on the batch while this thread updates the maps; nothing reads them
     // before this method returns, and completions are only taken later.
     engine.submit();
@@ -933,6 +951,28 @@ public final class StorageLoop implements Runnable, CompletionHandler {
     }
   }
 
+  /**
+   * Whether a client batch is written durably (RWF_DSYNC), which saves the flush after it a
+   * datasync and both hand-offs to this thread. Only a batch alone on the device, with every batch
+   * before it durable, and only when a client waits for its durability: a FUA member, or a writer
+   * that flushed before this batch and before the last one (queue depth 1, a flush after each
+   * write, as fio's fsync=1 or a guest's journal). A writer that flushes less often keeps plain
+   * writes and shared datasyncs, so no batch pays a device flush nobody asked for.
+   */
+  private boolean writesDurably(BatchBuffer batch, LogHead at) {
+    if (at.cold) {
+      return false;
+    }
+    long asked = flushesAsked.get();
+    boolean flushedBeforeThis = asked != flushesAskedBeforeLastBatch;
+    boolean flushedBeforeLast = flushFollowedLastBatch;
+    flushesAskedBeforeLastBatch = asked;
+    flushFollowedLastBatch = flushedBeforeThis;
+    boolean alone =
+        batchesInFlight.isEmpty() && !datasyncInFlight && durableSequence == batch.sequence - 1;
+    return alone && ((flushedBeforeThis && flushedBeforeLast) || batch.hasFuaMember());
+  }
+
   private void batchWritten(BatchBuffer batch, int result) {
     if (result < 0 || result != batch.totalBytes()) {
       fail(
@@ -954,9 +994,14 @@ public final class StorageLoop implements Runnable, CompletionHandler {
       BatchBuffer done = batchesInFlight.pollFirst();
       done.head.batchesInFlight--;
       completedSequence = done.sequence;
+      if (done.durable && durableSequence == done.sequence - 1) {
+        becameDurable(done.sequence);
+      } else {
+        publishDurability();
+      }
       for (Request.Logged member : done.members) {
         if (--member.partsInFlight == 0 && member.fullyAdded) {
-          if (member.fua) {
+          if (member.fua && done.sequence > durableSequence) {
             flushWaiters.add(new FlushWaiters.Waiter(done.sequence, member.done, member));
           } else {
             completeMember(member);
@@ -1025,6 +1070,25 @@ public final class StorageLoop implements Runnable, CompletionHandler {
 
   // ---- flushes -------------------------------------------------------------------------------
 
+  /**
+   * A flush, from any thread: completes when every write completed before it is durable (on every
+   * volume). When that is so already, it completes at once on the caller's thread, without a
+   * hand-off to this one.
+   */
+  public CompletableFuture<Void> requestFlush() {
+    flushesAsked.incrementAndGet();
+    if (completedAreDurable) {
+      return CompletableFuture.completedFuture(null);
+    }
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    submit(new Request.Flush(done));
+    return done;
+  }
+
+  private void publishDurability() {
+    completedAreDurable = failure == null && !stopped && completedSequence <= durableSequence;
+  }
+
   private void flush(CompletableFuture<Void> done, Request.Logged request) {
     if (completedSequence <= durableSequence) {
       done.complete(null);
@@ -1071,7 +1135,13 @@ public final class StorageLoop implements Runnable, CompletionHandler {
                   + "; flushed data may be lost, the store stops"));
       return;
     }
-    durableSequence = datasyncCovers;
+    becameDurable(datasyncCovers);
+  }
+
+  /** Every batch up to {@code sequence} is durable: answers the flushes that waited for it. */
+  private void becameDurable(long sequence) {
+    durableSequence = Math.max(durableSequence, sequence);
+    publishDurability();
     cleaner.spaceMayBeFree();
     FlushWaiters.Waiter waiter;
     while ((waiter = flushWaiters.pollDurable(durableSequence)) != null) {
@@ -1369,6 +1439,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
   private void fail(StoreException cause) {
     if (failure == null) {
       failure = cause;
+      completedAreDurable = false;
       LOG.log(Level.ERROR, "the store stops writing: {0}", cause.getMessage());
       // Nothing waiting can succeed any more: answer it all now.
       failEverything();
@@ -1453,6 +1524,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
 
   private void finishShutdown() {
     stopped = true;
+    completedAreDurable = false;
     try {
       if (failure == null) {
         checkpointer.write(nextCheckpointSlot, image());
@@ -1471,6 +1543,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
    */
   public void abandon() {
     stopped = true;
+    completedAreDurable = false;
     if (thread != null) {
       engine.wakeup();
       LockSupport.unpark(thread);

@@ -14,7 +14,8 @@ import java.util.Set;
 /**
  * The fallback for hosts that refuse io_uring (io_uring_disabled, seccomp filters such as Docker's
  * default profile): each submitted operation becomes one blocking pread(2), pwrite(2), fdatasync(2)
- * or fallocate(2) on the submitting thread. Same contract, no kernel queue.
+ * or fallocate(2) on the submitting thread (a durable write is a pwrite and an fdatasync). Same
+ * contract, no kernel queue.
  */
 public final class PositionalIoEngine extends SynchronousIoEngine {
   public PositionalIoEngine(int queueDepth) {
@@ -64,11 +65,25 @@ public final class PositionalIoEngine extends SynchronousIoEngine {
       case WRITE, WRITE_FIXED ->
           Syscalls.pwrite(
               file.handle(), queue.buffer(slot), queue.lengthBytes(slot), queue.offsetBytes(slot));
+      case DURABLE_WRITE -> {
+        long written =
+            Syscalls.pwrite(
+                file.handle(),
+                queue.buffer(slot),
+                queue.lengthBytes(slot),
+                queue.offsetBytes(slot));
+        yield written < 0 ? written : durable(written, Syscalls.fdatasync(file.handle()));
+      }
       case DATASYNC -> Syscalls.fdatasync(file.handle());
       case FALLOCATE ->
           Syscalls.fallocate(
               file.handle(), queue.mode(slot), queue.offsetBytes(slot), queue.lengthBytes(slot));
       case NOP -> 0;
     };
+  }
+
+  /** A durable write's result: its byte count once the datasync after it succeeded. */
+  private static long durable(long written, long synced) {
+    return synced < 0 ? synced : written;
   }
 }

@@ -73,7 +73,10 @@ public final class SimulatedDisk {
     powerCuts++;
   }
 
-  /** Cuts the power and loses every change since each file's last datasync. */
+  /**
+   * Cuts the power and loses every change since each file's last datasync, except the writes that
+   * were durable on completion (O_DSYNC files, durable writes).
+   */
   public synchronized void powerCutLosingAllUnsynced() {
     files.values().forEach(SimulatedFile::powerCutLosingAllUnsynced);
     powerCuts++;

@@ -59,7 +59,13 @@ final class SimulatedFile {
     restartFromDurable();
   }
 
+  /** Loses every change that was not durable on completion; those are kept, in order. */
   void powerCutLosingAllUnsynced() {
+    for (UnsyncedChange change : unsynced) {
+      if (change.survivesPowerCut()) {
+        durableSizeBytes = Math.max(durableSizeBytes, change.applyTo(durable));
+      }
+    }
     unsynced.clear();
     restartFromDurable();
   }

@@ -56,6 +56,8 @@ public final class SimulatedIoEngine extends SynchronousIoEngine {
               queue.offsetBytes(slot),
               queue.buffer(slot),
               file.isDsync());
+      case DURABLE_WRITE ->
+          disk.write(powerCutsSeen, file.path(), queue.offsetBytes(slot), queue.buffer(slot), true);
       case DATASYNC -> disk.datasync(powerCutsSeen, file.path());
       case FALLOCATE ->
           disk.fallocate(

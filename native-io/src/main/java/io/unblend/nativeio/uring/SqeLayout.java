@@ -53,6 +53,9 @@ final class SqeLayout {
 
   static final int IORING_FSYNC_DATASYNC = 1;
 
+  /** rw_flags of a write: durable on completion, per write (linux/fs.h). */
+  static final int RWF_DSYNC = 0x2;
+
   private SqeLayout() {}
 
   /** Writes one whole SQE at {@code base} in the SQE array; every other field is zero. */

@@ -114,6 +114,18 @@ public final class UringIoEngine extends AbstractIoEngine {
               0,
               userData,
               (short) 0);
+      case DURABLE_WRITE ->
+          SqeLayout.write(
+              sqes,
+              base,
+              SqeLayout.IORING_OP_WRITE,
+              file.handle(),
+              offsetBytes,
+              buffer.address(),
+              (int) lengthBytes,
+              SqeLayout.RWF_DSYNC,
+              userData,
+              (short) 0);
       case READ_FIXED ->
           SqeLayout.write(
               sqes,

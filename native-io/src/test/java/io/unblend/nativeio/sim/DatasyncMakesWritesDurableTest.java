@@ -70,6 +70,24 @@ class DatasyncMakesWritesDurableTest {
   }
 
   @Test
+  void aDurableWriteSurvivesAPowerCutButDoesNotSyncTheWritesBeforeIt() throws Exception {
+    SimulatedDisk disk = new SimulatedDisk(BLOCK_BYTES, 1 << 20);
+    try (Arena arena = Arena.ofConfined();
+        SimulatedIoEngine engine = new SimulatedIoEngine(disk, 4)) {
+      IoFile file = engine.open(SYNCED, EnumSet.of(OpenFlag.CREATE, OpenFlag.WRITE));
+      write(engine, file, 0, filled(arena, BLOCK_BYTES, 0x55));
+      int[] result = new int[1];
+      assertThat(engine.prepareDurableWrite(file, BLOCK_BYTES, filled(arena, BLOCK_BYTES, 0x66), 1))
+          .isTrue();
+      engine.awaitCompletions(1, (userData, r) -> result[0] = r);
+      assertThat(result[0]).isEqualTo(BLOCK_BYTES);
+      disk.powerCutLosingAllUnsynced();
+    }
+    assertThat(blockOf(disk, SYNCED, 0)).as("the plain write before it").containsOnly((byte) 0);
+    assertThat(blockOf(disk, SYNCED, 1)).as("the durable write").containsOnly((byte) 0x66);
+  }
+
+  @Test
   void anOdsyncWriteIsNotUndoneByAnEarlierUnsyncedWriteToTheSameBlock() throws Exception {
     for (long seed = 0; seed < 30; seed++) {
       SimulatedDisk disk = new SimulatedDisk(BLOCK_BYTES, 1 << 20);
