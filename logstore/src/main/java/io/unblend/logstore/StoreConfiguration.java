@@ -76,6 +76,11 @@ public record StoreConfiguration(
     return queueDepth - 2 * batchesInFlightMax - 2;
   }
 
+  /** The reads in flight when none are given: 64, or what a smaller queue leaves. */
+  private static int defaultReadsInFlightMax(int queueDepth, int batchesInFlightMax) {
+    return Math.max(1, Math.min(64, readsRoom(queueDepth, batchesInFlightMax)));
+  }
+
   /** Opens an I/O engine; the simulated disk's tests give their own. */
   @FunctionalInterface
   public interface EngineFactory {
@@ -198,7 +203,11 @@ public record StoreConfiguration(
     builder.batchesInFlightMax = batchesInFlightMax;
     builder.inFlightBytesMax = inFlightBytesMax;
     builder.requestBytesMax = requestBytesMax;
-    builder.readsInFlightMax = readsInFlightMax;
+    // A default stays a default, so that a builder given a smaller queue depth derives it anew.
+    builder.readsInFlightMax =
+        readsInFlightMax == defaultReadsInFlightMax(queueDepth, batchesInFlightMax)
+            ? 0
+            : readsInFlightMax;
     builder.checkpointIntervalBytes = checkpointIntervalBytes;
     builder.cleanerInFlightBytes = cleanerInFlightBytes;
     builder.cleanerInlineSearchExtents = cleanerInlineSearchExtents;
@@ -347,7 +356,7 @@ public record StoreConfiguration(
           requestBytesMax,
           readsInFlightMax > 0
               ? readsInFlightMax
-              : Math.max(1, Math.min(64, readsRoom(queueDepth, batchesInFlightMax))),
+              : defaultReadsInFlightMax(queueDepth, batchesInFlightMax),
           checkpointIntervalBytes,
           cleanerInFlightBytes,
           cleanerInlineSearchExtents,

@@ -9,6 +9,7 @@ import io.unblend.nativeio.sim.SimulatedDisk;
 import io.unblend.nativeio.sim.SimulatedIoEngine;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -39,7 +40,11 @@ class AFlushAfterEachWriteNeedsNoDatasyncTest {
         long datasyncsBefore = datasyncs.get();
         for (int i = 0; i < WRITES; i++) {
           volume.write((long) i * BLOCK, StoreFixtures.tagged(arena, 0, i * 8L, 8, 1), false).get();
-          volume.flush().get();
+          CompletableFuture<Void> flushed = volume.flush();
+          if (i >= 3) {
+            assertThat(flushed).as("flush %d, answered on the caller's thread", i).isDone();
+          }
+          flushed.get();
         }
         // The first two flushes show the pattern; from the third write on, each batch is durable.
         assertThat(durableWrites.get()).isGreaterThanOrEqualTo(WRITES - 3);
@@ -48,6 +53,44 @@ class AFlushAfterEachWriteNeedsNoDatasyncTest {
       }
       disk.powerCutLosingAllUnsynced();
       assertEveryBlockReads(arena, WRITES, 1);
+    }
+  }
+
+  /**
+   * The flush comes from the write's completion, on the storage thread, the moment the write is
+   * answered: it must see that write's batch as not yet durable unless it is.
+   */
+  @Test
+  void aFlushSentTheMomentAWriteIsAnsweredCoversIt() throws Exception {
+    try (Arena arena = Arena.ofShared()) {
+      for (int round = 0; round < 20; round++) {
+        try (Store store = Store.open(config)) {
+          Volume volume = store.createVolume("v" + round, WRITES * BLOCK);
+          for (int i = 0; i < 4; i++) {
+            volume
+                .write((long) i * BLOCK, StoreFixtures.tagged(arena, 0, i * 8L, 8, 1), false)
+                .get();
+            volume.flush().get();
+          }
+          CompletableFuture<Void> other =
+              volume.write(8L * BLOCK, StoreFixtures.tagged(arena, 0, 64, 8, 2), false);
+          CompletableFuture<Void> flushed =
+              volume
+                  .write(9L * BLOCK, StoreFixtures.tagged(arena, 0, 72, 8, 2), false)
+                  .thenCompose(written -> volume.flush());
+          other.get();
+          flushed.get();
+          store.abandon();
+        }
+        disk.powerCutLosingAllUnsynced();
+        try (Store reopened = Store.open(config)) {
+          MemorySegment read = arena.allocate(BLOCK, BLOCK);
+          reopened.volume("v" + round).read(9L * BLOCK, read).get();
+          assertThat(read.mismatch(StoreFixtures.tagged(arena, 0, 72, 8, 2)))
+              .as("round %d", round)
+              .isEqualTo(-1);
+        }
+      }
     }
   }
 

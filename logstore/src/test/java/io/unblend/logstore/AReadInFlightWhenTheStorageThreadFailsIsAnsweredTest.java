@@ -86,7 +86,10 @@ class AReadInFlightWhenTheStorageThreadFailsIsAnsweredTest {
       storageEngine[0].armed = true;
       CompletableFuture<Void> read = null;
       for (int attempt = 0; attempt < 1000 && !storageEngine[0].failed; attempt++) {
-        volume.write(8192, block, false).get(); // so that the flush needs a datasync
+        // Two writes before each flush, so that the flush needs a datasync: a write after each
+        // flush would be written durably, and the flush answered without one (ADR 0013).
+        volume.write(8192, block, false).get();
+        volume.write(16384, block, false).get();
         read = volume.read(0, arena.allocate(4096, 4096));
         CompletableFuture<Void> flush = volume.flush();
         try {

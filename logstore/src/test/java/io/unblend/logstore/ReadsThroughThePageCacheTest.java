@@ -103,6 +103,17 @@ class ReadsThroughThePageCacheTest {
         .hasMessageContaining("1 to queueDepth - 2 x batchesInFlightMax - 2 (10)");
   }
 
+  @Test
+  void aDefaultReadLimitFollowsAQueueDepthLoweredLater() {
+    StoreConfiguration defaults =
+        StoreConfiguration.at(new StoreLocation.Directory(directory)).batchesInFlightMax(2).build();
+    assertThat(defaults.readsInFlightMax()).isEqualTo(64);
+    assertThat(defaults.toBuilder().queueDepth(16).build().readsInFlightMax()).isEqualTo(10);
+    StoreConfiguration given =
+        StoreConfiguration.at(new StoreLocation.Directory(directory)).readsInFlightMax(5).build();
+    assertThat(given.toBuilder().queueDepth(16).build().readsInFlightMax()).isEqualTo(5);
+  }
+
   private static String losetup(String... arguments) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of("losetup"));
     command.addAll(List.of(arguments));

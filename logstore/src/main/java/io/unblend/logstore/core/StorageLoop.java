@@ -257,11 +257,15 @@ public final class StorageLoop implements Runnable, CompletionHandler {
 
   /** Hands a request to the storage thread; safe from any thread. */
   public void submit(Request request) {
+    inbox.add(request);
     if (stopped) {
-      failRequest(request, new StoreException(Errno.EIO, "the store is closed"));
+      // The thread empties its inbox one last time as it stops: this request may have come after.
+      Request pending;
+      while ((pending = inbox.poll()) != null) {
+        failRequest(pending, new StoreException(Errno.EIO, "the store is closed"));
+      }
       return;
     }
-    inbox.add(request);
     if (sleeping.get() && sleeping.compareAndSet(true, false)) {
       engine.wakeup();
       LockSupport.unpark(thread);
@@ -295,6 +299,9 @@ public final class StorageLoop implements Runnable, CompletionHandler {
       completedAreDurable = false;
       failEverything();
       awaitReadsInFlight();
+      if (shutdown != null) {
+        shutdown.done().completeExceptionally(failure);
+      }
     }
   }
 
