@@ -61,7 +61,7 @@ public final class StoreWriteBenchmark {
     }
     try {
       System.out.println(run(options));
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | InterruptedException | RuntimeException e) {
       System.err.println("store write benchmark failed: " + e);
       e.printStackTrace();
       System.exit(1);
@@ -125,7 +125,7 @@ public final class StoreWriteBenchmark {
     }
   }
 
-  static String run(Options options) throws IOException {
+  static String run(Options options) throws IOException, InterruptedException {
     StoreConfiguration config =
         StoreConfiguration.at(new StoreLocation.Directory(options.store()))
             .createIfMissing(false)
@@ -167,7 +167,7 @@ public final class StoreWriteBenchmark {
         } finally {
           control.stop();
           for (Thread thread : threads) {
-            joinUninterruptibly(thread);
+            thread.join();
           }
         }
         if (control.failure() != null) {
@@ -268,20 +268,5 @@ public final class StoreWriteBenchmark {
 
   private static long seconds(double seconds) {
     return (long) (seconds * 1e9);
-  }
-
-  private static void joinUninterruptibly(Thread thread) {
-    boolean interrupted = false;
-    while (true) {
-      try {
-        thread.join();
-        break;
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
   }
 }

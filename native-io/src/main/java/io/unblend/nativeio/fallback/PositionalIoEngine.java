@@ -2,14 +2,10 @@ package io.unblend.nativeio.fallback;
 
 import io.unblend.nativeio.Errno;
 import io.unblend.nativeio.IoFile;
-import io.unblend.nativeio.NativeIoException;
-import io.unblend.nativeio.OpenFlag;
 import io.unblend.nativeio.OperationQueue;
 import io.unblend.nativeio.SynchronousIoEngine;
 import io.unblend.nativeio.Syscalls;
-import io.unblend.nativeio.file.PosixFiles;
-import java.nio.file.Path;
-import java.util.Set;
+import io.unblend.nativeio.file.OnPosixFiles;
 
 /**
  * The fallback for hosts that refuse io_uring (io_uring_disabled, seccomp filters such as Docker's
@@ -17,7 +13,7 @@ import java.util.Set;
  * or fallocate(2) on the submitting thread (a durable write is a pwrite and an fdatasync). Same
  * contract, no kernel queue.
  */
-public final class PositionalIoEngine extends SynchronousIoEngine {
+public final class PositionalIoEngine extends SynchronousIoEngine implements OnPosixFiles {
   public PositionalIoEngine(int queueDepth) {
     super(queueDepth);
   }
@@ -25,21 +21,6 @@ public final class PositionalIoEngine extends SynchronousIoEngine {
   @Override
   public String name() {
     return "pread/pwrite";
-  }
-
-  @Override
-  public IoFile open(Path path, Set<OpenFlag> flags) throws NativeIoException {
-    return PosixFiles.open(path, flags);
-  }
-
-  @Override
-  public void dropCachedPages(IoFile file, long offsetBytes, long lengthBytes) {
-    PosixFiles.dropCachedPages(file, offsetBytes, lengthBytes);
-  }
-
-  @Override
-  public long sizeBytes(IoFile file) throws NativeIoException {
-    return PosixFiles.sizeBytes(file);
   }
 
   @Override

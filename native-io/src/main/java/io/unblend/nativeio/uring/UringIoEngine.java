@@ -5,17 +5,14 @@ import io.unblend.nativeio.CompletionHandler;
 import io.unblend.nativeio.IoFile;
 import io.unblend.nativeio.IoOperation;
 import io.unblend.nativeio.NativeIoException;
-import io.unblend.nativeio.OpenFlag;
-import io.unblend.nativeio.file.PosixFiles;
+import io.unblend.nativeio.file.OnPosixFiles;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.Path;
-import java.util.Set;
 
 /**
  * The io_uring engine: every prepared operation becomes one SQE, {@link #submit()} hands them all
  * to the kernel with one io_uring_enter, and completions are matched to requests by user data.
  */
-public final class UringIoEngine extends AbstractIoEngine {
+public final class UringIoEngine extends AbstractIoEngine implements OnPosixFiles {
   /** The largest queue depth accepted: the kernel's limit on SQ entries. */
   public static final int MAX_QUEUE_DEPTH = 32768;
 
@@ -57,21 +54,6 @@ public final class UringIoEngine extends AbstractIoEngine {
   @Override
   public String name() {
     return "io_uring";
-  }
-
-  @Override
-  public IoFile open(Path path, Set<OpenFlag> flags) throws NativeIoException {
-    return PosixFiles.open(path, flags);
-  }
-
-  @Override
-  public void dropCachedPages(IoFile file, long offsetBytes, long lengthBytes) {
-    PosixFiles.dropCachedPages(file, offsetBytes, lengthBytes);
-  }
-
-  @Override
-  public long sizeBytes(IoFile file) throws NativeIoException {
-    return PosixFiles.sizeBytes(file);
   }
 
   @Override
