@@ -11,9 +11,6 @@ import io.unblend.nativeio.sim.SimulatedDisk;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,13 +28,13 @@ class BatchWriteErrorsAreAnsweredTest {
     try {
       Volume volume = store.createVolume("failing", 1 << 20);
       disk.faults().failEvery(IoOperation.WRITE, Errno.EIO);
-      Throwable outcome = outcome(volume.write(0, tagged(), false));
+      Throwable outcome = Answers.outcome(volume.write(0, tagged(), false), ANSWER_SECONDS_MAX);
       assertThat(outcome)
           .as("the write's answer within %d s (a TimeoutException: none)", ANSWER_SECONDS_MAX)
           .isInstanceOfSatisfying(
               StoreException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EIO));
     } finally {
-      closeUnlessHung(store);
+      Answers.closeUnlessHung(store, ANSWER_SECONDS_MAX);
     }
   }
 
@@ -48,8 +45,8 @@ class BatchWriteErrorsAreAnsweredTest {
     Volume volume = store.createVolume("failing", 1 << 20);
     disk.faults().failEvery(IoOperation.WRITE, Errno.EIO);
     CompletableFuture<Void> write = volume.write(0, tagged(), false);
-    outcome(write);
-    assertThat(closeUnlessHung(store))
+    Answers.outcome(write, ANSWER_SECONDS_MAX);
+    assertThat(Answers.closeUnlessHung(store, ANSWER_SECONDS_MAX))
         .as("whether close returned within %d s", ANSWER_SECONDS_MAX)
         .isTrue();
   }
@@ -63,35 +60,5 @@ class BatchWriteErrorsAreAnsweredTest {
     MemorySegment data = Arena.ofAuto().allocate(4096, 4096);
     SectorTags.fill(data, 1, 0, 1);
     return data;
-  }
-
-  private static Throwable outcome(CompletableFuture<Void> request) throws InterruptedException {
-    try {
-      request.get(ANSWER_SECONDS_MAX, TimeUnit.SECONDS);
-      return null;
-    } catch (ExecutionException e) {
-      return e.getCause();
-    } catch (TimeoutException e) {
-      return e;
-    }
-  }
-
-  /**
-   * Closes the store on a daemon thread; returns whether close returned (normally or with an
-   * exception) in time. A hung close is left behind rather than hanging the suite.
-   */
-  private static boolean closeUnlessHung(Store store) throws InterruptedException {
-    Thread closing =
-        Thread.ofPlatform()
-            .daemon()
-            .start(
-                () -> {
-                  try {
-                    store.close();
-                  } catch (java.io.IOException e) {
-                    // The disk failed; closing may say so.
-                  }
-                });
-    return closing.join(java.time.Duration.ofSeconds(ANSWER_SECONDS_MAX));
   }
 }

@@ -3,9 +3,7 @@ package io.unblend.logstore.model;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.unblend.logstore.Store;
-import io.unblend.logstore.StoreException;
 import io.unblend.logstore.Volume;
-import io.unblend.nativeio.Errno;
 import io.unblend.nativeio.sim.SimulatedDisk;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -13,9 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -61,8 +56,8 @@ class OverwritesOfHalfASmallLogAreAnsweredTest {
           written += sectorCount * 512L;
         }
         for (CompletableFuture<Void> write : group) {
-          Throwable outcome = outcome(write);
-          assertThat(outcome == null || isEnospc(outcome))
+          Throwable outcome = Answers.outcome(write, ANSWER_SECONDS_MAX);
+          assertThat(outcome == null || Answers.isEnospc(outcome))
               .as(
                   "with seed %d, after %d bytes, a write was answered within %d s with success or"
                       + " ENOSPC, not %s; %s",
@@ -76,20 +71,5 @@ class OverwritesOfHalfASmallLogAreAnsweredTest {
     } finally {
       store.abandon();
     }
-  }
-
-  private static Throwable outcome(CompletableFuture<Void> write) throws InterruptedException {
-    try {
-      write.get(ANSWER_SECONDS_MAX, TimeUnit.SECONDS);
-      return null;
-    } catch (ExecutionException e) {
-      return e.getCause();
-    } catch (TimeoutException e) {
-      return e;
-    }
-  }
-
-  private static boolean isEnospc(Throwable failure) {
-    return failure instanceof StoreException e && e.errno() == Errno.ENOSPC;
   }
 }

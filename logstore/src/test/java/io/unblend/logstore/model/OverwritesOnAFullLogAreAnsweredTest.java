@@ -3,16 +3,10 @@ package io.unblend.logstore.model;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.unblend.logstore.Store;
-import io.unblend.logstore.StoreException;
 import io.unblend.logstore.Volume;
-import io.unblend.nativeio.Errno;
 import io.unblend.nativeio.sim.SimulatedDisk;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,46 +32,15 @@ class OverwritesOnAFullLogAreAnsweredTest {
       Volume volume = store.createVolume("overwritten", 1 << 20);
       for (int i = 1; i <= OVERWRITES; i++) {
         SectorTags.fill(data, 1, 0, i);
-        Throwable outcome = outcome(volume.write(0, data, false));
-        assertThat(outcome == null || isEnospc(outcome))
+        Throwable outcome = Answers.outcome(volume.write(0, data, false), ANSWER_SECONDS_MAX);
+        assertThat(outcome == null || Answers.isEnospc(outcome))
             .as(
                 "overwrite %d of %d was answered within %d s with success or ENOSPC, not %s",
                 i, OVERWRITES, ANSWER_SECONDS_MAX, outcome)
             .isTrue();
       }
     } finally {
-      closeUnlessHung(store);
+      Answers.closeUnlessHung(store, ANSWER_SECONDS_MAX);
     }
-  }
-
-  private static Throwable outcome(CompletableFuture<Void> write) throws InterruptedException {
-    try {
-      write.get(ANSWER_SECONDS_MAX, TimeUnit.SECONDS);
-      return null;
-    } catch (ExecutionException e) {
-      return e.getCause();
-    } catch (TimeoutException e) {
-      return e;
-    }
-  }
-
-  private static boolean isEnospc(Throwable failure) {
-    return failure instanceof StoreException e && e.errno() == Errno.ENOSPC;
-  }
-
-  /** Closing waits for unanswered writes; a hung close is left behind on a daemon thread. */
-  private static void closeUnlessHung(Store store) throws InterruptedException {
-    Thread closing =
-        Thread.ofPlatform()
-            .daemon()
-            .start(
-                () -> {
-                  try {
-                    store.close();
-                  } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                  }
-                });
-    closing.join(TimeUnit.SECONDS.toMillis(ANSWER_SECONDS_MAX));
   }
 }

@@ -3,18 +3,13 @@ package io.unblend.logstore.model;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.unblend.logstore.Store;
-import io.unblend.logstore.StoreException;
 import io.unblend.logstore.Volume;
-import io.unblend.nativeio.Errno;
 import io.unblend.nativeio.sim.SimulatedDisk;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,7 +36,9 @@ class WritesQueuedBehindAFullLogAreAnsweredTest {
       SectorTags.fill(chunk, 1, 0, 1);
       boolean full = false;
       for (long offset = 0; offset < volume.sizeBytes() && !full; offset += chunk.byteSize()) {
-        full = isEnospc(outcome(volume.write(offset, chunk, false)));
+        full =
+            Answers.isEnospc(
+                Answers.outcome(volume.write(offset, chunk, false), ANSWER_SECONDS_MAX));
       }
       assertThat(full).as("the log filled up").isTrue();
 
@@ -57,10 +54,10 @@ class WritesQueuedBehindAFullLogAreAnsweredTest {
           queued.add(volume.write(0, block, false));
         }
       }
-      assertThat(outcome(read)).as("the read meanwhile").isNull();
+      assertThat(Answers.outcome(read, ANSWER_SECONDS_MAX)).as("the read meanwhile").isNull();
       for (int i = 0; i < WRITES_QUEUED; i++) {
-        Throwable outcome = outcome(queued.get(i));
-        assertThat(outcome == null || isEnospc(outcome))
+        Throwable outcome = Answers.outcome(queued.get(i), ANSWER_SECONDS_MAX);
+        assertThat(outcome == null || Answers.isEnospc(outcome))
             .as(
                 "write %d of %d queued behind a full log was answered within %d s with success or"
                     + " ENOSPC, not %s",
@@ -68,41 +65,7 @@ class WritesQueuedBehindAFullLogAreAnsweredTest {
             .isTrue();
       }
     } finally {
-      closeUnlessHung(store);
+      Answers.closeUnlessHung(store, ANSWER_SECONDS_MAX);
     }
-  }
-
-  private static Throwable outcome(CompletableFuture<Void> write) throws InterruptedException {
-    try {
-      write.get(ANSWER_SECONDS_MAX, TimeUnit.SECONDS);
-      return null;
-    } catch (ExecutionException e) {
-      return e.getCause();
-    } catch (TimeoutException e) {
-      return e;
-    }
-  }
-
-  private static boolean isEnospc(Throwable failure) {
-    return failure instanceof StoreException e && e.errno() == Errno.ENOSPC;
-  }
-
-  /**
-   * Closing waits for the queued writes, so with them unanswered it never returns; it is left
-   * behind on a daemon thread rather than hanging the suite.
-   */
-  private static void closeUnlessHung(Store store) throws InterruptedException {
-    Thread closing =
-        Thread.ofPlatform()
-            .daemon()
-            .start(
-                () -> {
-                  try {
-                    store.close();
-                  } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                  }
-                });
-    closing.join(TimeUnit.SECONDS.toMillis(ANSWER_SECONDS_MAX));
   }
 }
