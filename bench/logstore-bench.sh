@@ -68,14 +68,9 @@ WRITE_ROWS=(
   "flush32|write-flush|join|32|1|1|--fdatasync=1"
 )
 
-fail() {
-  echo "logstore-bench: $*" >&2
-  exit 1
-}
-
-# shellcheck source=../bin/find-jdk.sh
-source "$ROOT/bin/find-jdk.sh"
-unblend_find_jdk || exit 1
+BENCH_NAME=logstore-bench
+# shellcheck source=common.sh
+source "$ROOT/bench/common.sh"
 
 # Builds native-io, logstore and the harness when the jar is missing or older than their sources.
 build_if_needed() {
@@ -300,19 +295,11 @@ if ("map", "jol") in runs:
 PY
 }
 
-JAVA_HOME=${JAVA_HOME:?}
 command -v fio >/dev/null || fail "needs fio: apt-get install fio"
 command -v python3 >/dev/null || fail "needs python3 to read fio's JSON: apt-get install python3"
 build_if_needed
 
-if [[ $# -ge 1 ]]; then
-  WORK=$(mktemp -d "$1/logstore-bench.XXXXXX")
-else
-  mkdir -p "$ROOT/bench/target"
-  WORK=$(mktemp -d "$ROOT/bench/target/logstore-bench.XXXXXX")
-fi
-trap 'rm -rf "$WORK"' EXIT
-[[ $(stat -f -c %T "$WORK") != tmpfs ]] || fail "$WORK is on tmpfs; O_DIRECT there measures memory, not a disk"
+make_work_dir "${1:-}"
 STORE="$WORK/store"
 FIO_FILE="$WORK/fio.dat"
 RESULTS="$WORK/results"

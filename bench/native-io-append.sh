@@ -30,26 +30,9 @@ WORKLOADS=(
 )
 RUNNERS=(fio io_uring pread)
 
-fail() {
-  echo "native-io-append: $*" >&2
-  exit 1
-}
-
-java_major() {
-  "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p'
-}
-
-# JAVA_HOME when it is a JDK 25 or newer, else the Temurin 25 package's home.
-find_java_home() {
-  if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]] &&
-    (($(java_major "$JAVA_HOME/bin/java") >= 25)); then
-    echo "$JAVA_HOME"
-  elif [[ -x /usr/lib/jvm/temurin-25-jdk-amd64/bin/java ]]; then
-    echo /usr/lib/jvm/temurin-25-jdk-amd64
-  else
-    fail "needs JDK 25 or newer: set JAVA_HOME to one, or install temurin-25-jdk from the Adoptium apt repository"
-  fi
-}
+BENCH_NAME=native-io-append
+# shellcheck source=common.sh
+source "$ROOT/bench/common.sh"
 
 # Builds native-io and the harness when the jar is missing or older than their sources.
 build_if_needed() {
@@ -118,19 +101,11 @@ for workload in dict.fromkeys(w for w, _ in runs):
 '
 }
 
-JAVA_HOME=$(find_java_home)
 command -v fio >/dev/null || fail "needs fio: apt-get install fio"
 command -v python3 >/dev/null || fail "needs python3 to read fio's JSON: apt-get install python3"
 build_if_needed
 
-if [[ $# -ge 1 ]]; then
-  WORK=$(mktemp -d "$1/native-io-append.XXXXXX")
-else
-  mkdir -p "$ROOT/bench/target"
-  WORK=$(mktemp -d "$ROOT/bench/target/native-io-append.XXXXXX")
-fi
-trap 'rm -rf "$WORK"' EXIT
-[[ $(stat -f -c %T "$WORK") != tmpfs ]] || fail "$WORK is on tmpfs; O_DIRECT there measures memory, not a disk"
+make_work_dir "${1:-}"
 FILE="$WORK/append.dat"
 prepare_file
 

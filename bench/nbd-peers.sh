@@ -83,18 +83,9 @@ UNBLEND_JAR=${NBD_PEERS_UNBLEND_JAR:-}
 EXPORTS=4
 PEERS=(file qemu nbd-server)
 
-log() {
-  echo "nbd-peers: $*" >&2
-}
-
-fail() {
-  log "$*"
-  exit 1
-}
-
-bytes_of() {
-  numfmt --from=iec "$1"
-}
+BENCH_NAME=nbd-peers
+# shellcheck source=common.sh
+source "$ROOT/bench/common.sh"
 
 EXPORT_BYTES=$(bytes_of "$EXPORT_SIZE")
 UNBLEND_LOG_BYTES=$(bytes_of "$UNBLEND_LOG")
@@ -115,26 +106,9 @@ log "results and logs in $RUN"
 
 # ---- processes ----------------------------------------------------------------------------------
 
-# Every process this script started, by pid, stopped at exit whatever happens.
-declare -a STARTED=()
-
-# Stops one process by its pid: SIGTERM, then SIGKILL after 30 s.
-stop_pid() {
-  local pid=$1 i
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for ((i = 0; i < 300; i++)); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.1
-  done
-  log "pid $pid ignored SIGTERM for 30 s; killing it"
-  kill -KILL "$pid" 2>/dev/null || true
-}
-
+# Every process this script started (STARTED) is stopped at exit whatever happens.
 cleanup() {
-  local pid
-  for pid in "${STARTED[@]}"; do
-    stop_pid "$pid"
-  done
+  stop_started
   # unblend's store is as large as its log; its log file stays in the run's directory.
   rm -rf "$DIR/unblend"
 }
@@ -399,9 +373,6 @@ run_fio() {
 
 # ---- the run ------------------------------------------------------------------------------------
 
-# shellcheck source=../bin/find-jdk.sh disable=SC1091
-source "$ROOT/bin/find-jdk.sh"
-unblend_find_jdk || exit 1
 if [[ -z $UNBLEND_JAR ]]; then
   log "building unblend"
   "$ROOT/unblend" build || fail "unblend does not build; or give NBD_PEERS_UNBLEND_JAR"

@@ -79,18 +79,9 @@ BENCH_JAR="$ROOT/bench/target/bench-0.1.0-SNAPSHOT.jar"
 HELPER="$ROOT/bench/snapshots-and-cleaning.py"
 PYTHON=/usr/bin/python3
 
-log() {
-  echo "snapshots-and-cleaning: $*" >&2
-}
-
-fail() {
-  log "$*"
-  exit 1
-}
-
-bytes_of() {
-  numfmt --from=iec "$1"
-}
+BENCH_NAME=snapshots-and-cleaning
+# shellcheck source=common.sh
+source "$ROOT/bench/common.sh"
 
 LOG_BYTES=$(bytes_of "$LOG_SIZE")
 SEGMENT_BYTES=$(bytes_of "$SEGMENT_SIZE")
@@ -109,10 +100,6 @@ DIR=$(cd "$DIR" && pwd)
 RUN="$DIR/run-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$RUN"
 log "results and logs in $RUN"
-
-# shellcheck source=../bin/find-jdk.sh disable=SC1091
-source "$ROOT/bin/find-jdk.sh"
-unblend_find_jdk || exit 1
 
 # A copy of the jar and its lib/, so that a rebuild during the run changes nothing.
 mkdir -p "$RUN/unblend-jar"
@@ -135,28 +122,9 @@ build_bench_if_needed() {
 
 # ---- servers ------------------------------------------------------------------------------------
 
-# Every process this script started, by pid, stopped at exit whatever happens.
-declare -a STARTED=()
-
-# Stops one process by its pid: SIGTERM, then SIGKILL after 60 s (a close writes a checkpoint).
-stop_pid() {
-  local pid=$1 i
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for ((i = 0; i < 600; i++)); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.1
-  done
-  log "pid $pid ignored SIGTERM for 60 s; killing it"
-  kill -KILL "$pid" 2>/dev/null || true
-}
-
-cleanup() {
-  local pid
-  for pid in "${STARTED[@]}"; do
-    stop_pid "$pid"
-  done
-}
-trap cleanup EXIT
+# Every server this script started is stopped at exit whatever happens; a close writes a
+# checkpoint, so each gets 60 s.
+trap 'stop_started 60' EXIT
 
 # start_server NAME PORT LOG SEGMENT VOLUME=SIZE...: a new store in $DIR/stores/NAME; sets
 # SERVER_PID, SERVER_SOCKET (the admin socket) and SERVER_URI (nbd://127.0.0.1:PORT/, add a volume).
@@ -267,7 +235,7 @@ part_a() {
     path=$(sed -n 's/.*path=\([a-z]*\).*/\1/p' <<<"$result")
     LATENCY[$existing,$path]=$(latency_of "$result")
   done < <(grep '^RESULT' "$RUN/a-server.out")
-  stop_pid "$SERVER_PID"
+  stop_pid "$SERVER_PID" 60
   rm -rf "$DIR/stores/snapshots"
 }
 
@@ -311,7 +279,7 @@ part_b() {
     ratios+=("$(ratio "$snapped" "$plain")")
   done
   status_json >"$RUN/b-status.json"
-  stop_pid "$SERVER_PID"
+  stop_pid "$SERVER_PID" 60
   rm -rf "$DIR/stores/randwrite"
   B_PLAIN=$(median "${plains[@]}")
   B_SNAPPED=$(median "${snappeds[@]}")
@@ -358,7 +326,7 @@ part_c() {
     WA[$workload,status]=$(jq .writeAmplification <<<"$after")
     log "(c) $workload: device $(ratio "${WA[$workload,device]}" "${WA[$workload,fio]}")," \
       "status $(ratio "${WA[$workload,log]}" "${WA[$workload,client]}"), ${WA[$workload,iops]} IOPS"
-    stop_pid "$SERVER_PID"
+    stop_pid "$SERVER_PID" 60
     # The larger checkpoint slot: what one checkpoint of this store writes.
     WA[$workload,checkpoint]=$(stat -c %s "$DIR/stores/$workload"/checkpoint.* | sort -n | tail -1)
     WA[$workload,full]=$(grep -c "the log is full" "$RUN/server-$workload.log" || true)
@@ -378,7 +346,7 @@ part_d() {
   [[ $(jq .cleanerBytesWritten "$RUN/d-empty-status.json") == 0 ]] ||
     log "(d) warning: the cleaner ran on the 'empty' log; raise SNAPBENCH_LOG_BYTES"
   D_EMPTY=$(fio_field d-empty .write.iops)
-  stop_pid "$SERVER_PID"
+  stop_pid "$SERVER_PID" 60
   rm -rf "$DIR/stores/empty"
 }
 
