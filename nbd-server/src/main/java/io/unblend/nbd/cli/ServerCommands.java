@@ -43,6 +43,7 @@ public final class ServerCommands implements StoreAccess, Runnable {
       PrintWriter err) {
     CommandLine commandLine =
         new CommandLine(new ServerCommands(store, connections))
+            .setUnmatchedOptionsArePositionalParams(true)
             .setOut(out)
             .setErr(err)
             .setExecutionExceptionHandler(new CommandErrors());

@@ -36,6 +36,7 @@ public final class UnblendCommand implements Runnable, StoreAccess {
     System.setProperty("java.util.logging.manager", ServerLogManager.class.getName());
     System.exit(
         new CommandLine(new UnblendCommand())
+            .setUnmatchedOptionsArePositionalParams(true)
             .setExecutionExceptionHandler(new CommandErrors())
             .execute(args));
   }

@@ -189,6 +189,9 @@ class StoreCommandsTest {
     ExternalTool.Result taken = cli.run("volume", "create", "vol", "1M");
     ExternalTool.Result snapshotAsVolume = cli.run("volume", "delete", "vol@whatever");
     ExternalTool.Result badSize = cli.run("volume", "create", "odd", "12X");
+    // Not an option, though it starts with '-': a size, and a wrong one.
+    ExternalTool.Result negativeSize = cli.run("volume", "create", "odd", "-1G");
+    ExternalTool.Result unknownOption = cli.run("volume", "list", "--jsn");
     ExternalTool.Result missingArgument = cli.run("clone", "create", "vol", "s");
     ExternalTool.Result groupWithoutVolumes = cli.run("snapshot", "create", "--group", "g");
     // A line break in a name would break every listing that shows it.
@@ -209,6 +212,10 @@ class StoreCommandsTest {
     // Usage errors are picocli's: exit code 2, the message, then the usage.
     assertThat(badSize.exitCode()).isEqualTo(2);
     assertThat(badSize.stderr()).contains("'12X' is not a size");
+    assertThat(negativeSize.exitCode()).isEqualTo(2);
+    assertThat(negativeSize.stderr()).contains("'-1G' is not a size; use a positive number");
+    assertThat(unknownOption.exitCode()).isEqualTo(2);
+    assertThat(unknownOption.stderr()).contains("'--jsn'");
     assertThat(missingArgument.exitCode()).isEqualTo(2);
     assertThat(missingArgument.stderr()).contains("Missing required parameter: 'NEWVOLUME'");
     assertThat(groupWithoutVolumes.exitCode()).isEqualTo(1);
