@@ -27,6 +27,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +42,14 @@ import java.util.concurrent.ExecutionException;
  */
 public final class Store implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Store.class.getName());
+
+  /**
+   * How long close waits for the storage thread: far longer than draining the requests in flight
+   * and writing the final checkpoint take (a few seconds for the largest maps), so only a device
+   * that stopped answering reaches it.
+   */
+  private static final Duration CLOSE_WAIT = Duration.ofMinutes(5);
+
   private static final int NAME_BYTES_MAX = 255;
 
   private final StoreConfiguration config;
@@ -463,29 +472,56 @@ public final class Store implements AutoCloseable {
     CompletableFuture<Void> done = new CompletableFuture<>();
     loop.submit(new Request.Shutdown(done));
     // The thread answers the shutdown before it ends.
-    joinUninterruptibly(loop.thread());
+    if (!joinUninterruptibly(loop.thread(), CLOSE_WAIT)) {
+      // Blocked in the kernel on a device that does not answer: its buffers, the engine and the
+      // lock stay as they are (the kernel may still write into them) until the process ends.
+      throw new StoreException(
+          Errno.EIO,
+          "the storage thread did not stop within "
+              + CLOSE_WAIT.toMinutes()
+              + " minutes (is the log device hung?); the store is left open until the process"
+              + " ends");
+    }
     // Finish the engine's I/O before freeing the buffers it may use.
     closeQuietly(engine);
-    loop.release();
+    if (engine.inFlight() == 0) {
+      loop.release();
+    } else {
+      LOG.log(
+          Level.ERROR,
+          "{0} operations are still in the kernel; their buffers stay allocated",
+          engine.inFlight());
+    }
     closeQuietly(checkpointer);
     closeQuietly(layout);
     closeQuietly(lock);
+    // Answered by the thread in every way it can end; this is for one it had no way to foresee.
+    done.completeExceptionally(
+        new StoreException(Errno.EIO, "the storage thread ended without finishing the shutdown"));
     await(done);
   }
 
-  /** Waits for the storage thread to end; an interrupt is kept for later, not obeyed. */
-  private static void joinUninterruptibly(Thread thread) {
+  /**
+   * Waits for the storage thread to end, at most {@code limit}; an interrupt is kept for later, not
+   * obeyed.
+   *
+   * @return whether the thread ended
+   */
+  private static boolean joinUninterruptibly(Thread thread, Duration limit) {
+    long deadline = System.nanoTime() + limit.toNanos();
     boolean interrupted = false;
-    while (true) {
-      try {
-        thread.join();
-        break;
-      } catch (InterruptedException e) {
-        interrupted = true;
+    try {
+      while (true) {
+        try {
+          return thread.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
       }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

@@ -5,6 +5,7 @@ import io.unblend.logstore.layout.StoreLayout;
 import io.unblend.nativeio.BlockingIo;
 import io.unblend.nativeio.IoEngine;
 import io.unblend.nativeio.NativeIoException;
+import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.ExecutorService;
@@ -16,6 +17,8 @@ import java.util.function.ObjLongConsumer;
  * never stalls the storage thread; it works from frozen snapshots, which need no locking.
  */
 public final class Checkpointer implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(Checkpointer.class.getName());
+
   private static final int STAGING_BYTES = 4 << 20;
 
   private final StoreLayout layout;
@@ -63,15 +66,23 @@ public final class Checkpointer implements AutoCloseable {
   @Override
   public void close() throws NativeIoException {
     thread.shutdown();
+    boolean ended = false;
     try {
-      thread.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES);
+      ended = thread.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    if (!ended) {
+      // A background write still runs: its engine and buffers must outlive it, until the process.
+      LOG.log(Level.ERROR, "a checkpoint write did not end within a minute; its buffers stay");
+      return;
     }
     try {
       engine.close();
     } finally {
-      arena.close();
+      if (engine.inFlight() == 0) {
+        arena.close();
+      }
     }
   }
 }

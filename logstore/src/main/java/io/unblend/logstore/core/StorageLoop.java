@@ -293,12 +293,26 @@ public final class StorageLoop implements Runnable, CompletionHandler {
         }
       }
     } catch (NativeIoException | RuntimeException | Error e) {
+      stopAfter(e);
+    }
+  }
+
+  /**
+   * After an unexpected error. The thread first stops taking requests (from now on each submitter
+   * answers its own), then answers everything it holds; the shutdown, if one came, is answered last
+   * and even if logging or answering throws, so that no caller waits for ever.
+   */
+  private void stopAfter(Throwable e) {
+    if (failure == null) {
+      failure = new StoreException(Errno.EIO, "storage thread failed: " + e.getMessage(), e);
+    }
+    completedAreDurable = false;
+    stopped = true;
+    try {
       LOG.log(Level.ERROR, "storage thread stopped by an unexpected error", e);
-      fail(new StoreException(Errno.EIO, "storage thread failed: " + e.getMessage(), e));
-      stopped = true;
-      completedAreDurable = false;
       failEverything();
       awaitReadsInFlight();
+    } finally {
       if (shutdown != null) {
         shutdown.done().completeExceptionally(failure);
       }
@@ -322,7 +336,7 @@ public final class StorageLoop implements Runnable, CompletionHandler {
               }
             });
       }
-    } catch (NativeIoException | RuntimeException e) {
+    } catch (NativeIoException | RuntimeException | Error e) {
       LOG.log(Level.ERROR, "waiting for the reads in flight failed too", e);
       reads.abandonInFlight(failure);
     }
@@ -1493,9 +1507,10 @@ public final class StorageLoop implements Runnable, CompletionHandler {
         // Nothing waits for a search: the cleaner stopped with the store.
       }
       case Request.Shutdown down -> {
-        // A shutdown is never failed: it is answered once the thread has really stopped.
+        // A shutdown is answered once the thread has really stopped, with the store's failure if
+        // it had one: the final checkpoint was not written then.
         if (stopped) {
-          down.done().complete(null);
+          answerShutdown(down);
         } else {
           shutdown = down;
         }
@@ -1536,11 +1551,19 @@ public final class StorageLoop implements Runnable, CompletionHandler {
       if (failure == null) {
         checkpointer.write(nextCheckpointSlot, image());
       }
-      shutdown.done().complete(null);
+      answerShutdown(shutdown);
     } catch (NativeIoException | RuntimeException e) {
       shutdown.done().completeExceptionally(e);
     } finally {
       failEverything();
+    }
+  }
+
+  private void answerShutdown(Request.Shutdown down) {
+    if (failure == null) {
+      down.done().complete(null);
+    } else {
+      down.done().completeExceptionally(failure);
     }
   }
 
