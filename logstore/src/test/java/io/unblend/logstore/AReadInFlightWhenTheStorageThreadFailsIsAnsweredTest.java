@@ -106,6 +106,10 @@ class AReadInFlightWhenTheStorageThreadFailsIsAnsweredTest {
       assertThatThrownBy(() -> lastRead.get(5, TimeUnit.SECONDS))
           .isInstanceOf(ExecutionException.class)
           .hasMessageContaining("storage thread failed: an unexpected error beside a client read");
+      // No final checkpoint was written: close says why instead of reporting success.
+      assertThatThrownBy(store::close)
+          .isInstanceOf(StoreException.class)
+          .hasMessageContaining("storage thread failed");
     } finally {
       store.close();
     }
