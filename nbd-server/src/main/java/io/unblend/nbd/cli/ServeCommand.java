@@ -131,9 +131,13 @@ public final class ServeCommand implements Callable<Integer> {
       addresses.add(ListenAddress.parse(address, spec.commandLine()));
     }
     long acceptedBytesMax = Math.min(1L << 30, 4 * requestBytesMax);
-    if (requestBytesMax % 4096 != 0 || requestBytesMax > (1 << 30)) {
+    // Reads of up to 64 KiB must be served in one chunk (doc/proto.md "NBD_CMD_READ"), and no
+    // chunk may carry more than the maximum advertised.
+    if (requestBytesMax % 4096 != 0
+        || requestBytesMax < (64 << 10)
+        || requestBytesMax > (1 << 30)) {
       throw new CommandLine.ParameterException(
-          spec.commandLine(), "--max-request must be a multiple of 4K, at most 1G");
+          spec.commandLine(), "--max-request must be a multiple of 4K from 64K to 1G");
     }
     if (logBytes % 4096 != 0 || segmentBytes % 4096 != 0 || segmentBytes > Integer.MAX_VALUE) {
       throw new CommandLine.ParameterException(

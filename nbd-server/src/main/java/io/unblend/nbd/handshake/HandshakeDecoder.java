@@ -124,9 +124,15 @@ public final class HandshakeDecoder extends ByteToMessageDecoder {
           if (optionBytes > 0) {
             return;
           }
+          state = State.OPTION_HEADER;
+          if (option == NBD_OPT_ABORT) {
+            // "the server MUST reply with NBD_REP_ACK" and "SHOULD ignore any data"
+            // (NBD_OPT_ABORT).
+            handleOption(ctx, Unpooled.EMPTY_BUFFER);
+            return;
+          }
           reply(ctx, NBD_REP_ERR_TOO_BIG, "option data over " + OPTION_BYTES_MAX + " bytes");
           ctx.flush();
-          state = State.OPTION_HEADER;
         }
         case OPTION_DATA -> {
           if (in.readableBytes() < optionBytes) {

@@ -126,6 +126,18 @@ public final class Replies {
   }
 
   /**
+   * The most descriptors one BLOCK_STATUS (or BLOCK_STATUS_EXT) chunk carries: no more than fit in
+   * {@code payloadBytesMax}, the maximum payload advertised ("A server MUST NOT send a chunk where
+   * any variable-length portion of the chunk is larger than any advertised maximum payload size"),
+   * and no more than 2^20 ("Servers SHOULD NOT send more than 2^20 extents in a single reply
+   * chunk").
+   */
+  public int blockStatusDescriptorsMax(int payloadBytesMax) {
+    int descriptorBytes = mode == ReplyMode.EXTENDED ? 16 : 8;
+    return Math.max(1, Math.min(1 << 20, payloadBytesMax / descriptorBytes));
+  }
+
+  /**
    * A BLOCK_STATUS (or, with extended headers, BLOCK_STATUS_EXT) chunk for one context, each
    * descriptor {length, flags}; {@code done} on the last context's chunk of the reply.
    */

@@ -223,6 +223,7 @@ public final class NbdServer implements ExportConnections, AutoCloseable {
         new CommandHandler(
             negotiated,
             limits.payloadBytesMax(),
+            limits.advertisedPayloadBytesMax(),
             limits.requestsInFlightMax(),
             draining,
             changes.computeIfAbsent(negotiated.export().volume(), VolumeChanges::new));

@@ -48,6 +48,7 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
   private final AtomicBoolean draining;
   private final VolumeChanges changes;
   private final int payloadBytesMax;
+  private final int chunkBytesMax;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicLong inFlightBytes = new AtomicLong();
   private volatile boolean disconnecting;
@@ -64,17 +65,23 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
   /** Replies from other threads whose task has not run yet. */
   private final AtomicInteger repliesQueued = new AtomicInteger();
 
+  /**
+   * @param payloadBytesMax the largest read or write served
+   * @param chunkBytesMax the maximum payload advertised: no reply chunk carries more
+   */
   public CommandHandler(
       Negotiated negotiated,
       int payloadBytesMax,
+      int chunkBytesMax,
       int inFlightMax,
       AtomicBoolean draining,
       VolumeChanges changes) {
     this.negotiated = negotiated;
     this.changes = changes;
     this.payloadBytesMax = payloadBytesMax;
+    this.chunkBytesMax = chunkBytesMax;
     this.volume = negotiated.export().volume();
-    this.validator = new RequestValidator(negotiated, payloadBytesMax);
+    this.validator = new RequestValidator(negotiated, payloadBytesMax, chunkBytesMax);
     this.inFlightMax = inFlightMax;
     this.draining = draining;
   }
@@ -279,47 +286,42 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
           if (failure != null) {
             data.release();
             finish(ctx, request, errorReply(request, failure));
-          } else if (runs != null && runs.size() == 1 && runs.get(0).zero()) {
-            data.release();
-            finish(
-                ctx,
-                request,
-                replies.offsetHole(request.cookie, request.offset, request.offset, length, true));
-          } else if (runs != null && runs.size() > 1) {
+          } else if (replies.mode() == ReplyMode.SIMPLE) {
             data.writerIndex(length);
-            sendChunks(ctx, request, data, runs);
+            finish(ctx, request, replies.simpleReadHeader(request.cookie), data);
           } else {
             data.writerIndex(length);
-            finish(
+            sendChunks(
                 ctx,
                 request,
-                replies.mode() == ReplyMode.SIMPLE
-                    ? replies.simpleReadHeader(request.cookie)
-                    : replies.offsetDataHeader(
-                        request.cookie, request.offset, request.offset, length, true),
-                data);
+                data,
+                ReadChunks.of(
+                    runs != null ? runs : List.of(new BlockStatusRun(length, false, false)),
+                    chunkBytesMax));
           }
         });
   }
 
+  /** The chunks of a structured read reply, the last flagged DONE. */
   private void sendChunks(
-      ChannelHandlerContext ctx, NbdRequest request, ByteBuf data, List<BlockStatusRun> runs) {
-    long position = request.offset;
-    int index = 0;
-    List<ByteBuf> parts = new ArrayList<>();
-    for (BlockStatusRun run : runs) {
-      int bytes = (int) run.lengthBytes();
-      if (run.zero()) {
-        parts.add(replies.offsetHole(request.cookie, request.offset, position, bytes, false));
+      ChannelHandlerContext ctx, NbdRequest request, ByteBuf data, List<ReadChunks.Chunk> chunks) {
+    List<ByteBuf> parts = new ArrayList<>(2 * chunks.size());
+    for (int i = 0; i < chunks.size(); i++) {
+      ReadChunks.Chunk chunk = chunks.get(i);
+      long position = request.offset + chunk.startBytes();
+      boolean last = i == chunks.size() - 1;
+      if (chunk.hole()) {
+        parts.add(
+            replies.offsetHole(
+                request.cookie, request.offset, position, chunk.lengthBytes(), last));
       } else {
-        parts.add(replies.offsetDataHeader(request.cookie, request.offset, position, bytes, false));
-        parts.add(data.retainedSlice(index, bytes));
+        parts.add(
+            replies.offsetDataHeader(
+                request.cookie, request.offset, position, chunk.lengthBytes(), last));
+        parts.add(data.retainedSlice(chunk.startBytes(), chunk.lengthBytes()));
       }
-      position += bytes;
-      index += bytes;
     }
     data.release();
-    parts.add(replies.none(request.cookie, request.offset));
     finish(ctx, request, parts.toArray(ByteBuf[]::new));
   }
 
@@ -364,7 +366,9 @@ public final class CommandHandler extends ChannelInboundHandlerAdapter {
                             statuses.get(i).join(),
                             request.offset - start,
                             request.length,
-                            request.has(NBD_CMD_FLAG_REQ_ONE)),
+                            request.has(NBD_CMD_FLAG_REQ_ONE)
+                                ? 1
+                                : replies.blockStatusDescriptorsMax(chunkBytesMax)),
                         i == chunks.length - 1);
               }
               finish(ctx, request, chunks);

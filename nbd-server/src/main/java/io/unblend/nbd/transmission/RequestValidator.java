@@ -14,10 +14,16 @@ import io.unblend.nbd.protocol.ReplyMode;
 final class RequestValidator {
   private final Negotiated negotiated;
   private final int payloadBytesMax;
+  private final int chunkBytesMax;
 
-  RequestValidator(Negotiated negotiated, int payloadBytesMax) {
+  /**
+   * @param payloadBytesMax the largest read or write served
+   * @param chunkBytesMax the maximum payload advertised, the most data one reply chunk carries
+   */
+  RequestValidator(Negotiated negotiated, int payloadBytesMax, int chunkBytesMax) {
     this.negotiated = negotiated;
     this.payloadBytesMax = payloadBytesMax;
+    this.chunkBytesMax = chunkBytesMax;
   }
 
   /** Why a request is answered with an error instead of being served. */
@@ -74,6 +80,19 @@ final class RequestValidator {
       return new Refusal(
           NBD_EINVAL,
           request.length + " bytes is over the " + payloadBytesMax + " this server takes");
+    }
+    if (request.type == NBD_CMD_READ
+        && request.has(NBD_CMD_FLAG_DF)
+        && request.length > chunkBytesMax) {
+      // NBD_CMD_READ: "A server MAY reject a client's request with the error NBD_EOVERFLOW if the
+      // length is too large to send without fragmentation"; one chunk may not carry more than the
+      // maximum payload advertised (at least 64 KiB, which the server "MUST support").
+      return new Refusal(
+          NBD_EOVERFLOW,
+          request.length
+              + " bytes do not fit in one chunk of at most "
+              + chunkBytesMax
+              + "; read without NBD_CMD_FLAG_DF");
     }
     long size = negotiated.export().volume().sizeBytes();
     if (request.offset < 0 || request.length < 0 || request.offset > size - request.length) {

@@ -340,6 +340,22 @@ class HandshakeDecoderAnswersOptionsTest {
   }
 
   @Test
+  void anAbortWithDataOverTheLimitIsStillAcknowledged() {
+    // NBD_OPT_ABORT: "the server MUST reply with NBD_REP_ACK" and "SHOULD ignore any data"; the
+    // data is skipped, not refused as too big.
+    Handshake handshake = new Handshake();
+    handshake.send(CLIENT_FLAGS_FIXED_NEWSTYLE_NO_ZEROES);
+    int tooLong = HandshakeDecoder.OPTION_BYTES_MAX + 1;
+
+    String answer =
+        handshake.send(
+            IHAVEOPT + "00000002" + String.format("%08x", tooLong) + "00".repeat(tooLong));
+
+    assertThat(answer).isEqualTo(reply("00000002", "00000001", ""));
+    assertThat(handshake.channel.isOpen()).isFalse();
+  }
+
+  @Test
   void anExportNameOverTheLimitClosesTheConnection() {
     // NBD_OPT_EXPORT_NAME: "If the chosen export does not exist or requirements for the chosen
     // export are not met (...), the server MUST terminate the session"; it has no error reply, so

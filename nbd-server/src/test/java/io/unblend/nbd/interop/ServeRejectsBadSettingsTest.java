@@ -65,6 +65,14 @@ class ServeRejectsBadSettingsTest {
   }
 
   @Test
+  void aMaximumRequestUnder64KibIsAUsageError() throws Exception {
+    // doc/proto.md "NBD_CMD_READ": the server "MUST support unfragmented reads in which the
+    // client's request length does not exceed 65,536 bytes", in one chunk of at most the maximum.
+    assertUsageError(
+        serve("--max-request", "32K"), "--max-request must be a multiple of 4K from 64K");
+  }
+
+  @Test
   void aSegmentSizeUnder64KibIsAUsageError() throws Exception {
     assertUsageError(
         serve(ServerProcess.in(dataDirectory).volume("vol", "16M").segmentSize("32K")),
