@@ -98,7 +98,7 @@ public final class ServeCommand implements Callable<Integer> {
       paramLabel = "SIZE",
       converter = Sizes.class,
       description =
-          "Largest read or write advertised to clients (default: ${DEFAULT-VALUE}); clients that do not ask are served up to four times as much.",
+          "Largest read or write advertised to clients, and the most data one reply chunk carries: a multiple of 4K from 64K to 1G (default: ${DEFAULT-VALUE}); clients that do not ask are served up to four times as much.",
       defaultValue = "32M")
   long requestBytesMax;
 
