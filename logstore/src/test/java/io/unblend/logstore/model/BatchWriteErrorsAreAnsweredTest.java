@@ -47,18 +47,7 @@ class BatchWriteErrorsAreAnsweredTest {
     disk.faults().failEvery(IoOperation.WRITE, Errno.EIO);
     CompletableFuture<Void> write = volume.write(0, tagged(), false);
     Answers.outcome(write, ANSWER_SECONDS_MAX);
-    CompletableFuture<Void> closed = new CompletableFuture<>();
-    Thread.ofPlatform()
-        .daemon()
-        .start(
-            () -> {
-              try {
-                store.close();
-                closed.complete(null);
-              } catch (Throwable e) {
-                closed.completeExceptionally(e);
-              }
-            });
+    CompletableFuture<Void> closed = Answers.closing(store);
     // No final checkpoint could be written: a close that said all went well would hide that.
     assertThat(Answers.outcome(closed, ANSWER_SECONDS_MAX))
         .as("how close ended within %d s (a TimeoutException: it did not)", ANSWER_SECONDS_MAX)

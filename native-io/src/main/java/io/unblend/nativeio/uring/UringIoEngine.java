@@ -84,7 +84,7 @@ public final class UringIoEngine extends AbstractIoEngine implements OnPosixFile
               0,
               userData,
               (short) 0);
-      case WRITE ->
+      case WRITE, DURABLE_WRITE ->
           SqeLayout.write(
               sqes,
               base,
@@ -93,19 +93,7 @@ public final class UringIoEngine extends AbstractIoEngine implements OnPosixFile
               offsetBytes,
               buffer.address(),
               (int) lengthBytes,
-              0,
-              userData,
-              (short) 0);
-      case DURABLE_WRITE ->
-          SqeLayout.write(
-              sqes,
-              base,
-              SqeLayout.IORING_OP_WRITE,
-              file.handle(),
-              offsetBytes,
-              buffer.address(),
-              (int) lengthBytes,
-              SqeLayout.RWF_DSYNC,
+              operation == IoOperation.DURABLE_WRITE ? SqeLayout.RWF_DSYNC : 0,
               userData,
               (short) 0);
       case READ_FIXED ->
