@@ -7,7 +7,8 @@
 #   file        nbdkit file on the pre-written files (page cache; fdatasync on flush)
 #   qemu        qemu-nbd -t --cache=none --aio=io_uring, one instance per file
 #   nbd-server  Debian's nbd-server 3.x, one config file with 4 exports (flush and fua on)
-#   unblend     ./unblend serve, 4 volumes in one store whose log has been written through once
+#   unblend     ./unblend serve, 4 volumes in one store whose log has been written through (until
+#               every segment has been pre-written once; see prepare_unblend)
 #
 # Workloads (each on 2 GiB exports; fio ramps up for NBD_PEERS_RAMP_SECONDS, then measures):
 #   randwrite32  4 KiB random writes, queue depth 32
@@ -65,6 +66,9 @@
 #   NBD_PEERS_UNBLEND_JAR    a built nbd-server.jar (with its lib/ beside it) to run instead of
 #                            building this tree with ./unblend build
 #   NBD_PEERS_UNBLEND_ARGS   extra flags of unblend serve, e.g. --checkpoint-interval 1G
+#   NBD_PEERS_UNBLEND_PASSES_MAX  most passes writing unblend's log through before the runs
+#                            (default 12): they stop once the log's segments have all been
+#                            pre-written, when a pass costs the disk no more than fio wrote
 #   UNBLEND_JAVA_OPTS        passed to unblend's JVM, e.g. a JFR recording:
 #                            -XX:StartFlightRecording=filename=/tmp/u.jfr,settings=profile
 set -euo pipefail
@@ -80,6 +84,7 @@ read -r -a SERVERS <<<"${NBD_PEERS_SERVERS:-raw null file qemu nbd-server unblen
 read -r -a WORKLOADS <<<"${NBD_PEERS_WORKLOADS:-randwrite32 randread32 seqwrite1m flush1 flush32 mix70 blender}"
 PORT=${NBD_PEERS_PORT:-20900}
 UNBLEND_JAR=${NBD_PEERS_UNBLEND_JAR:-}
+UNBLEND_PASSES_MAX=${NBD_PEERS_UNBLEND_PASSES_MAX:-12}
 EXPORTS=4
 PEERS=(file qemu nbd-server)
 
@@ -255,12 +260,22 @@ prepare_files() {
   done
 }
 
-# Writes unblend's whole log once, then leaves e0 full of data and e1-e3 empty, as the files are.
+# The bytes unblend's process has sent to the disk so far (/proc/PID/io write_bytes).
+unblend_device_bytes() {
+  awk '/^write_bytes:/ { print $2 }' "/proc/${PIDS[unblend]}/io"
+}
+
+# Writes unblend's whole log through, then leaves e0 full of data and e1-e3 empty, as the files
+# are. A new log pre-writes each segment once before its first use (up to half a byte more per
+# client byte, for more than one lap when trimmed segments are reused first), a cost the peers'
+# files do not have after their own pre-writing: passes go on until one costs the disk no more
+# than what fio wrote, at most NBD_PEERS_UNBLEND_PASSES_MAX of them.
 prepare_unblend() {
-  local passes i v jobs=()
+  local passes i v before ratio jobs=()
   passes=$(((UNBLEND_LOG_BYTES - EXPORT_BYTES + 3 * EXPORT_BYTES - 1) / (3 * EXPORT_BYTES)))
-  for ((i = 1; i <= passes; i++)); do
-    log "unblend: writing its log through, pass $i of $passes (e1-e3 written, then trimmed)"
+  for ((i = 1; i <= UNBLEND_PASSES_MAX; i++)); do
+    log "unblend: writing its log through, pass $i (e1-e3 written, then trimmed)"
+    before=$(unblend_device_bytes)
     jobs=()
     for v in 1 2 3; do jobs+=(--name="e$v" --uri="${URI[unblend,$v]}"); done
     fio --ioengine=nbd --rw=write --bs=1M --iodepth=8 --size="$EXPORT_BYTES" \
@@ -272,6 +287,12 @@ prepare_unblend() {
         -c 'h.flush()' ||
         fail "unblend: trimming e$v failed"
     done
+    ratio=$(($(unblend_device_bytes) - before))
+    ratio=$(awk -v d="$ratio" -v c="$((3 * EXPORT_BYTES))" 'BEGIN { printf "%.2f", d / c }')
+    log "unblend: pass $i wrote $ratio bytes to the disk per byte from fio"
+    if ((i >= passes)) && awk -v r="$ratio" 'BEGIN { exit !(r <= 1.05) }'; then
+      break
+    fi
   done
   log "unblend: writing e0 ($EXPORT_SIZE)"
   fio --name=e0 --ioengine=nbd --uri="${URI[unblend,0]}" --rw=write --bs=1M --iodepth=8 \
