@@ -271,7 +271,7 @@ unblend_device_bytes() {
 # files do not have after their own pre-writing: passes go on until one costs the disk no more
 # than what fio wrote, at most NBD_PEERS_UNBLEND_PASSES_MAX of them.
 prepare_unblend() {
-  local passes i v before ratio jobs=()
+  local passes i v before written ratio jobs=()
   passes=$(((UNBLEND_LOG_BYTES - EXPORT_BYTES + 3 * EXPORT_BYTES - 1) / (3 * EXPORT_BYTES)))
   for ((i = 1; i <= UNBLEND_PASSES_MAX; i++)); do
     log "unblend: writing its log through, pass $i (e1-e3 written, then trimmed)"
@@ -287,8 +287,8 @@ prepare_unblend() {
         -c 'h.flush()' ||
         fail "unblend: trimming e$v failed"
     done
-    ratio=$(($(unblend_device_bytes) - before))
-    ratio=$(awk -v d="$ratio" -v c="$((3 * EXPORT_BYTES))" 'BEGIN { printf "%.2f", d / c }')
+    written=$(($(unblend_device_bytes) - before))
+    ratio=$(awk -v d="$written" -v c="$((3 * EXPORT_BYTES))" 'BEGIN { printf "%.2f", d / c }')
     log "unblend: pass $i wrote $ratio bytes to the disk per byte from fio"
     if ((i >= passes)) && awk -v r="$ratio" 'BEGIN { exit !(r <= 1.05) }'; then
       break

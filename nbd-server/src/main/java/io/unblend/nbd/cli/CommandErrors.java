@@ -15,6 +15,18 @@ import picocli.CommandLine;
 final class CommandErrors implements CommandLine.IExecutionExceptionHandler {
   static final int EXIT_FAILURE = 1;
 
+  /**
+   * A command line for {@code command} whose errors read as this class makes them, on the server's
+   * admin socket as in a process of its own: an argument that starts with '-' but is no option is
+   * taken as the parameter it stands for (so that "-1G" is refused as a size rather than reported
+   * as a missing parameter), and failures a user can fix are answered here.
+   */
+  static CommandLine commandLine(Object command) {
+    return new CommandLine(command)
+        .setUnmatchedOptionsArePositionalParams(true)
+        .setExecutionExceptionHandler(new CommandErrors());
+  }
+
   @Override
   public int handleExecutionException(
       Exception failure, CommandLine commandLine, CommandLine.ParseResult parsed) throws Exception {

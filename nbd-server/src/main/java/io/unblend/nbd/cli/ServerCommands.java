@@ -42,11 +42,7 @@ public final class ServerCommands implements StoreAccess, Runnable {
       PrintWriter out,
       PrintWriter err) {
     CommandLine commandLine =
-        new CommandLine(new ServerCommands(store, connections))
-            .setUnmatchedOptionsArePositionalParams(true)
-            .setOut(out)
-            .setErr(err)
-            .setExecutionExceptionHandler(new CommandErrors());
+        CommandErrors.commandLine(new ServerCommands(store, connections)).setOut(out).setErr(err);
     try {
       return commandLine.execute(arguments.toArray(String[]::new));
     } catch (RuntimeException e) {

@@ -34,10 +34,6 @@ public final class UnblendCommand implements Runnable, StoreAccess {
     // One line per log record: time, level, what happened; and still logged while stopping.
     System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s %5$s%6$s%n");
     System.setProperty("java.util.logging.manager", ServerLogManager.class.getName());
-    System.exit(
-        new CommandLine(new UnblendCommand())
-            .setUnmatchedOptionsArePositionalParams(true)
-            .setExecutionExceptionHandler(new CommandErrors())
-            .execute(args));
+    System.exit(CommandErrors.commandLine(new UnblendCommand()).execute(args));
   }
 }

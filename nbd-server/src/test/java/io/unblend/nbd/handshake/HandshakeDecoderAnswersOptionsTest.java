@@ -171,6 +171,12 @@ class HandshakeDecoderAnswersOptionsTest {
     return REPLY_MAGIC + option + type + String.format("%08x", data.length() / 2) + data;
   }
 
+  /** The option {@code option} (hex) with one byte of zeros more than the decoder reads. */
+  private static String optionOverTheLimit(String option) {
+    int tooLong = HandshakeDecoder.OPTION_BYTES_MAX + 1;
+    return IHAVEOPT + option + String.format("%08x", tooLong) + "00".repeat(tooLong);
+  }
+
   private static String hex(String text) {
     return ByteBufUtil.hexDump(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
@@ -330,11 +336,8 @@ class HandshakeDecoderAnswersOptionsTest {
     // ("The client MUST NOT send any option until it has received a final reply").
     Handshake handshake = new Handshake();
     handshake.send(CLIENT_FLAGS_FIXED_NEWSTYLE_NO_ZEROES);
-    int tooLong = HandshakeDecoder.OPTION_BYTES_MAX + 1;
 
-    String answer =
-        handshake.send(
-            IHAVEOPT + "00000006" + String.format("%08x", tooLong) + "00".repeat(tooLong));
+    String answer = handshake.send(optionOverTheLimit("00000006"));
 
     assertThat(answer).startsWith(REPLY_MAGIC + "00000006" + "80000009");
   }
@@ -345,11 +348,8 @@ class HandshakeDecoderAnswersOptionsTest {
     // data is skipped, not refused as too big.
     Handshake handshake = new Handshake();
     handshake.send(CLIENT_FLAGS_FIXED_NEWSTYLE_NO_ZEROES);
-    int tooLong = HandshakeDecoder.OPTION_BYTES_MAX + 1;
 
-    String answer =
-        handshake.send(
-            IHAVEOPT + "00000002" + String.format("%08x", tooLong) + "00".repeat(tooLong));
+    String answer = handshake.send(optionOverTheLimit("00000002"));
 
     assertThat(answer).isEqualTo(reply("00000002", "00000001", ""));
     assertThat(handshake.channel.isOpen()).isFalse();
